@@ -1,0 +1,25 @@
+"""Light, citation-safe text cleaning: whitespace and control characters only."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
+_EXCESS_NEWLINES = re.compile(r"\n{3,}")
+_KEPT_CONTROLS = frozenset("\n\t")
+
+
+def _drop_controls(text: str) -> str:
+    """Remove control characters (and stray BOMs) except newline and tab."""
+    return "".join(
+        ch for ch in text if ch in _KEPT_CONTROLS or (ch != "\ufeff" and unicodedata.category(ch) != "Cc")
+    )
+
+
+def clean_text(text: str) -> str:
+    """NFC, \\n newlines, no control chars, no trailing or blank-line whitespace, at most one blank line."""
+    text = _LINE_BREAKS.sub("\n", unicodedata.normalize("NFC", text))
+    text = _drop_controls(text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return _EXCESS_NEWLINES.sub("\n\n", text).strip()

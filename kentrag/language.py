@@ -1,0 +1,67 @@
+"""Turkish/English language detection and Turkish-aware casefolding and tokenisation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD_RE = re.compile(r"[^\W_]+")
+_TURKISH_LETTERS = frozenset("çğıöşüÇĞİÖŞÜ")
+_TURKISH_LETTER_WEIGHT = 0.5
+
+# fmt: off
+_TURKISH_STOPWORDS = frozenset(
+    {
+        "ve", "veya", "ya", "ile", "ama", "fakat", "ancak", "çünkü", "ki", "de", "da", "mi", "mı", "mu", "mü",
+        "midir", "mıdır", "bir", "bu", "şu", "o", "bunlar", "şunlar", "onlar", "bunu", "onu", "bunun", "onun",
+        "için", "gibi", "kadar", "göre", "sonra", "önce", "çok", "daha", "en", "her", "hem", "ise", "değil",
+        "var", "yok", "olarak", "olan", "olduğu", "oldu", "üzere", "üzerine", "arasında", "tarafından",
+        "hakkında", "ilgili", "ayrıca", "yani", "ne", "neden", "niçin", "nasıl", "nerede", "nereden", "nereye",
+        "hangi", "hangisi", "kim", "kimler", "kimdir", "kaç", "zaman", "nedir", "nelerdir", "neler",
+    }
+)
+
+_ENGLISH_STOPWORDS = frozenset(
+    {
+        "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",
+        "about", "into", "over", "after", "before", "is", "are", "was", "were", "be", "been", "being", "has",
+        "have", "had", "do", "does", "did", "will", "would", "can", "could", "should", "it", "its", "this",
+        "that", "these", "those", "there", "their", "they", "them", "he", "she", "his", "her", "we", "our",
+        "you", "your", "not", "no", "also", "than", "then", "which", "who", "whom", "whose", "what", "when",
+        "where", "why", "how",
+    }
+)
+# fmt: on
+
+
+def turkish_casefold(text: str) -> str:
+    """Lowercase with Turkish rules (İ→i, I→ı); other letters as str.lower; NFC result."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("İ", "i").replace("I", "ı")
+    return unicodedata.normalize("NFC", text.lower())
+
+
+def tokenize_words(text: str) -> list[str]:
+    """Turkish-casefolded word tokens (letters/digits); apostrophes, hyphens and punctuation split."""
+    return _WORD_RE.findall(turkish_casefold(text))
+
+
+def _language_scores(text: str) -> tuple[float, float]:
+    """(Turkish score, English score): stopword hits plus a weight for words with Turkish letters."""
+    turkish = 0.0
+    english = 0.0
+    for word in _WORD_RE.findall(unicodedata.normalize("NFC", text)):
+        folded = turkish_casefold(word)
+        if folded in _TURKISH_STOPWORDS:
+            turkish += 1
+        elif folded.replace("ı", "i") in _ENGLISH_STOPWORDS:
+            english += 1
+        elif _TURKISH_LETTERS.intersection(word):
+            turkish += _TURKISH_LETTER_WEIGHT
+    return turkish, english
+
+
+def detect_language(text: str) -> str:
+    """Return "tr" or "en" for a question or document; "en" when there is no signal."""
+    turkish, english = _language_scores(text)
+    return "tr" if turkish > english else "en"
