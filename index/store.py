@@ -1,0 +1,124 @@
+"""The Chroma store: an embedded PersistentClient by default, a Chroma server through HttpClient when set.
+
+Two collections per index shape (model + prompts + chunking, see `Settings.index_fingerprint`):
+`<prefix>-<fingerprint>-chunks` holds the chunk vectors (written through llama-index's ChromaVectorStore)
+and `<prefix>-<fingerprint>-docs` the manifest, one record per document. A new shape gets new collections,
+so vectors of two models never meet in one collection.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from kentrag.config import Settings
+
+# Manifest records carry no meaning as vectors; Chroma still wants one, so each gets this constant.
+MANIFEST_VECTOR = [1.0]
+
+
+class StoreUnavailable(RuntimeError):
+    """Chroma cannot be reached or opened; the message says where and what to do."""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """What the index knows of one document."""
+
+    doc_id: str
+    path: str
+    content_hash: str
+    title: str
+    language: str
+    chunks: int
+    added_at: str
+    updated_at: str
+    status: str  # "indexing" while its chunks are being replaced, "ok" once they are all written
+
+    def metadata(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "doc_id"}
+
+
+def _client_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def connect(settings: Settings):
+    """A Chroma client for these settings; StoreUnavailable with a clear reason when it cannot be had."""
+    import chromadb
+
+    try:
+        if settings.chroma_host:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=_client_settings()
+            )
+            client.heartbeat()
+            return client
+        path = settings.data_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=_client_settings())
+    except Exception as error:  # chromadb raises many kinds; all mean the same to the user
+        where = (
+            f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            if settings.chroma_host
+            else f"Chroma data directory {settings.data_dir / 'chroma'}"
+        )
+        raise StoreUnavailable(f"cannot open the {where}: {error}") from error
+
+
+class Store:
+    """The chunk and manifest collections of one index shape."""
+
+    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+        self.settings = settings
+        self.client = client or connect(settings)
+        base = f"{settings.collection_prefix}-{settings.index_fingerprint}"
+        self.chunks_name = f"{base}-chunks"
+        self.manifest_name = f"{base}-docs"
+        self.chunks = self._collection(self.chunks_name, {"hnsw:space": "cosine"})
+        self.manifest = self._collection(self.manifest_name, None)
+
+    def _collection(self, name: str, metadata: dict | None):
+        # embedding_function=None: Chroma must never embed by itself (its default downloads a model).
+        settings_json = json.dumps(self.settings.describe(), sort_keys=True)
+        meta = {"kentrag_settings": settings_json, **(metadata or {})}
+        return self.client.get_or_create_collection(name=name, metadata=meta, embedding_function=None)
+
+    def vector_store(self):
+        """llama-index's ChromaVectorStore over the chunk collection."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.chunks)
+
+    def manifest_entries(self) -> dict[str, ManifestEntry]:
+        """All manifest records, by doc_id."""
+        got = self.manifest.get(include=["metadatas"])
+        return {doc_id: ManifestEntry(doc_id=doc_id, **meta) for doc_id, meta in zip(got["ids"], got["metadatas"])}
+
+    def put_manifest(self, entry: ManifestEntry) -> None:
+        self.manifest.upsert(ids=[entry.doc_id], embeddings=[MANIFEST_VECTOR], metadatas=[entry.metadata()])
+
+    def delete_manifest(self, doc_id: str) -> None:
+        self.manifest.delete(ids=[doc_id])
+
+    def delete_chunks_of(self, doc_id: str) -> None:
+        self.chunks.delete(where={"doc_id": doc_id})
+
+    def chunk_count(self) -> int:
+        return self.chunks.count()
+
+    def other_index_shapes(self) -> list[str]:
+        """Names of this prefix's collections that belong to another model or chunking."""
+        ours = {self.chunks_name, self.manifest_name}
+        prefix = f"{self.settings.collection_prefix}-"
+        return [c.name for c in self.client.list_collections() if c.name.startswith(prefix) and c.name not in ours]
+
+    def drop_other_index_shapes(self) -> list[str]:
+        """Delete the collections of previous models or chunkings; returns their names."""
+        names = self.other_index_shapes()
+        for name in names:
+            self.client.delete_collection(name)
+        return names

@@ -1,0 +1,212 @@
+"""Incremental sync of files into the index: only what was added, changed or deleted is touched.
+
+Crash safety: a document is marked "indexing" in the manifest before its old chunks go and its new ones
+are written, and "ok" after. A run killed half-way leaves "indexing" marks (or a manifest entry for a
+deleted file) that the next run finishes; chunk ids are deterministic, so redoing work gives the same index.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from llama_index.core.schema import MetadataMode, TextNode
+from tqdm import tqdm
+
+from index.store import ManifestEntry, Store
+from ingest.chunking import chunk_document, make_splitter
+from ingest.readers import (
+    SUPPORTED_SUFFIXES,
+    LoadedDocument,
+    UnreadableDocument,
+    content_hash,
+    document_id,
+    read_document,
+)
+from kentrag.config import Settings
+from kentrag.embedding import load_embedding
+from kentrag.locking import ingest_lock
+
+EMBED_BATCH = 64
+
+
+@dataclass
+class SyncReport:
+    """What one sync did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    chunks_embedded: int = 0
+    dropped_collections: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"added {len(self.added)} / updated {len(self.updated)} / unchanged {len(self.unchanged)} / "
+            f"removed {len(self.removed)} / failed {len(self.failed)}"
+        )
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found for ingest and the folder its doc_id is relative to."""
+
+    path: Path
+    root: Path
+
+
+def discover(paths: Sequence[Path], report: SyncReport) -> tuple[list[SourceFile], list[Path]]:
+    """Files to ingest under `paths`, and the folders scanned in full (for deletion detection)."""
+    files: list[SourceFile] = []
+    scanned: list[Path] = []
+    for given in paths:
+        if given.is_dir():
+            scanned.append(given.resolve())
+            files.extend(_walk(given, report))
+        elif given.is_file():
+            files.append(SourceFile(given, given.parent))
+        else:
+            report.failed[str(given)] = "no such file or folder"
+    return files, scanned
+
+
+def _walk(root: Path, report: SyncReport) -> Iterable[SourceFile]:
+    """Supported files under root, sorted, not following symlinked folders (no loops)."""
+    for path in sorted(root.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.is_symlink() and not path.exists():
+            report.failed[str(path)] = "broken or looping symbolic link"
+        elif path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            yield SourceFile(path, root)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Syncer:
+    """Brings one index shape in line with a set of files."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, show_progress: bool = True) -> None:
+        self.settings = settings
+        self.store = store or Store(settings)
+        self.splitter = make_splitter(settings)
+        self.show_progress = show_progress
+        self._embedding = None
+
+    @property
+    def embedding(self):
+        if self._embedding is None:
+            self._embedding = load_embedding(self.settings)
+        return self._embedding
+
+    def sync(self, paths: Sequence[Path], on_progress: Callable[[float, str], None] | None = None) -> SyncReport:
+        """Index new and changed files under `paths`; forget files deleted from the scanned folders."""
+        with ingest_lock(self.settings.data_dir):
+            report = SyncReport()
+            files, scanned = discover(paths, report)
+            manifest = self.store.manifest_entries()
+            todo = self._classify(files, manifest, report)
+            self._remove_deleted(manifest, {f.path.resolve() for f in files}, scanned, report)
+            self._index(todo, manifest, report, on_progress)
+            report.dropped_collections = self.store.drop_other_index_shapes()
+            return report
+
+    def remove(self, doc_id: str) -> bool:
+        """Remove one document and its chunks; False when the index does not have it."""
+        with ingest_lock(self.settings.data_dir):
+            if doc_id not in self.store.manifest_entries():
+                return False
+            self.store.delete_chunks_of(doc_id)
+            self.store.delete_manifest(doc_id)
+            return True
+
+    def _classify(self, files: list[SourceFile], manifest: dict[str, ManifestEntry],
+                  report: SyncReport) -> list[tuple[LoadedDocument, bool]]:
+        todo = []
+        for source in files:
+            try:
+                data = source.path.read_bytes()
+            except OSError as error:
+                report.failed[str(source.path)] = f"cannot read: {error.strerror or error}"
+                continue
+            known = manifest.get(_doc_id(source))
+            if known and known.status == "ok" and known.content_hash == content_hash(data):
+                report.unchanged.append(known.doc_id)
+                continue
+            try:
+                document = read_document(source.path, source.root, data)
+            except UnreadableDocument as error:
+                report.failed[str(source.path)] = str(error)
+                continue
+            todo.append((document, known is not None))
+        return todo
+
+    def _remove_deleted(self, manifest: dict[str, ManifestEntry], present: set[Path], scanned: list[Path],
+                        report: SyncReport) -> None:
+        for entry in manifest.values():
+            path = Path(entry.path)
+            inside = any(path.is_relative_to(folder) for folder in scanned)
+            if inside and path not in present:
+                self.store.delete_chunks_of(entry.doc_id)
+                self.store.delete_manifest(entry.doc_id)
+                report.removed.append(entry.doc_id)
+
+    def _index(self, todo: list[tuple[LoadedDocument, bool]], manifest: dict[str, ManifestEntry],
+               report: SyncReport, on_progress: Callable[[float, str], None] | None) -> None:
+        planned = [(doc, existed, chunk_document(doc, self.splitter)) for doc, existed in todo]
+        total = sum(len(chunks) for _, _, chunks in planned)
+        bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not self.show_progress or total == 0,
+                   file=sys.stderr)
+        batch: list[tuple[LoadedDocument, bool, list[TextNode]]] = []
+        for item in planned:
+            batch.append(item)
+            if sum(len(c) for _, _, c in batch) >= EMBED_BATCH:
+                self._write_batch(batch, manifest, report, bar, on_progress)
+                batch = []
+        if batch:
+            self._write_batch(batch, manifest, report, bar, on_progress)
+        bar.close()
+
+    def _write_batch(self, batch, manifest, report: SyncReport, bar: tqdm,
+                     on_progress: Callable[[float, str], None] | None) -> None:
+        for doc, _, chunks in batch:
+            self.store.put_manifest(self._entry(doc, len(chunks), manifest.get(doc.doc_id), "indexing"))
+        nodes = [node for _, _, chunks in batch for node in chunks]
+        texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
+        vectors = self.embedding.get_text_embedding_batch(texts) if texts else []
+        for node, vector in zip(nodes, vectors):
+            node.embedding = vector
+        for doc, _, _ in batch:
+            self.store.delete_chunks_of(doc.doc_id)
+        if nodes:
+            self.store.vector_store().add(nodes)
+        for doc, existed, chunks in batch:
+            self.store.put_manifest(self._entry(doc, len(chunks), manifest.get(doc.doc_id), "ok"))
+            (report.updated if existed else report.added).append(doc.doc_id)
+        report.chunks_embedded += len(nodes)
+        bar.update(len(nodes))
+        if on_progress and bar.total:
+            on_progress(bar.n / bar.total, f"{bar.n}/{bar.total} chunks")
+
+    @staticmethod
+    def _entry(doc: LoadedDocument, chunks: int, previous: ManifestEntry | None, status: str) -> ManifestEntry:
+        now = _now()
+        return ManifestEntry(
+            doc_id=doc.doc_id, path=str(doc.path.resolve()), content_hash=doc.content_hash, title=doc.title,
+            language=doc.language, chunks=chunks, added_at=previous.added_at if previous else now,
+            updated_at=now, status=status,
+        )
+
+
+def _doc_id(source: SourceFile) -> str:
+    return document_id(source.path, source.root)
