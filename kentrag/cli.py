@@ -1,0 +1,184 @@
+"""The `kentrag` command: ingest, ask, retrieve, eval, serve, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kentrag import runtime  # noqa: F401  (offline environment first)
+from kentrag.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings().with_overrides(
+        data_dir=getattr(args, "data_dir", None),
+        corpus_dir=getattr(args, "corpus", None),
+        top_k=getattr(args, "k", None),
+        generator=getattr(args, "generator", None),
+    )
+
+
+def _print_json(payload: object) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.sync import Syncer
+
+    settings = _settings(args)
+    report = Syncer(settings).sync(args.paths or [settings.corpus_dir])
+    for path, reason in sorted(report.failed.items()):
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(report.summary())
+    return 1 if report.failed else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from ingest.sync import Syncer
+
+    removed = Syncer(_settings(args)).remove(args.doc_id)
+    print(f"removed {args.doc_id}" if removed else f"not in the index: {args.doc_id}")
+    return 0 if removed else 1
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    from index.store import Store
+
+    entries = sorted(Store(_settings(args)).manifest_entries().values(), key=lambda e: e.doc_id)
+    if args.json:
+        _print_json([e.__dict__ for e in entries])
+    for e in [] if args.json else entries:
+        print(f"{e.doc_id}\t{e.language}\t{e.chunks} chunks\t{e.updated_at}\t{e.title}")
+    return 0
+
+
+def _print_answer(answer) -> None:
+    print(answer.text)
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            print(f"[{c.n}] {c.passage.title} — {c.passage.source} (chars {c.passage.start_char}-{c.passage.end_char})")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from kentrag.assistant import Assistant
+
+    assistant = Assistant(_settings(args))
+    if args.question:
+        answer = assistant.ask(" ".join(args.question), args.history or [])
+        _print_json(answer.as_dict()) if args.json else _print_answer(answer)
+        return 0
+    history: list[str] = []
+    print("kentrag — ask in Turkish or English (empty line or Ctrl-D to quit).")
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            break
+        _print_answer(assistant.ask(question, history))
+        history.append(question)
+        print()
+    return 0
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    from kentrag.assistant import Assistant
+
+    assistant = Assistant(_settings(args))
+    passages = assistant.retrieve(" ".join(args.question), args.history or [], args.k)
+    if args.json:
+        _print_json([{**p.as_dict(), "score": round(p.score, 4)} for p in passages])
+    for rank, p in enumerate([] if args.json else passages, start=1):
+        print(f"{rank}. {p.score:.3f} {p.doc_id} [{p.start_char}:{p.end_char}] {p.text[:160]!r}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.runner import print_report, run_eval
+
+    report = run_eval(_settings(args), args.set, generator=args.generator, show_progress=not args.json)
+    _print_json(report) if args.json else print_report(report)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.server import serve
+
+    serve(_settings(args), host=args.host, port=args.port, build_if_missing=not args.no_build)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bench.cli import run_bench
+
+    return run_bench(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kentrag", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, help="index and uploads (env KENTRAG_DATA_DIR, default ./data)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="index new, changed and deleted documents")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: corpus/)")
+    ingest.add_argument("--json", action="store_true")
+    ingest.set_defaults(func=cmd_ingest)
+
+    remove = commands.add_parser("remove", help="remove one document from the index")
+    remove.add_argument("doc_id")
+    remove.set_defaults(func=cmd_remove)
+
+    documents = commands.add_parser("documents", help="list the indexed documents")
+    documents.add_argument("--json", action="store_true")
+    documents.set_defaults(func=cmd_documents)
+
+    for name, func, text in (("ask", cmd_ask, "answer a question with citations (no question: interactive)"),
+                             ("retrieve", cmd_retrieve, "show the ranked passages for a question")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("question", nargs="*")
+        sub.add_argument("--history", action="append", help="an earlier user turn (repeatable)")
+        sub.add_argument("--k", type=int, help="passages to retrieve")
+        sub.add_argument("--json", action="store_true")
+        if name == "ask":
+            sub.add_argument("--generator", help="extractive (default), openai or local")
+        sub.set_defaults(func=func)
+
+    evaluate = commands.add_parser("eval", help="score retrieval and answers on an eval set")
+    evaluate.add_argument("--set", type=Path, help="JSON Lines eval set (default: eval/questions.jsonl)")
+    evaluate.add_argument("--generator", help="generator to evaluate")
+    evaluate.add_argument("--k", type=int)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=cmd_eval)
+
+    serve = commands.add_parser("serve", help="start the web chat")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--no-build", action="store_true", help="do not build the index when it is empty")
+    serve.set_defaults(func=cmd_serve)
+
+    bench = commands.add_parser("bench", help="benchmarks: retrieval quality and speed")
+    bench.add_argument("what", choices=["retrieval", "speed"])
+    bench.add_argument("--smoke", action="store_true", help="a small, quick run (CI)")
+    bench.add_argument("--data", type=Path, action="append", help="SQuAD-format files (retrieval)")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from index.store import StoreUnavailable
+    from kentrag.locking import IngestBusy
+
+    try:
+        return args.func(args)
+    except (StoreUnavailable, IngestBusy) as error:
+        print(f"kentrag: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The interface every answer generator implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from index.retriever import Passage
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """A question with its numbered passages ([1] is passages[0]) and the language to answer in."""
+
+    question: str
+    retrieval_query: str
+    language: str
+    passages: Sequence[Passage]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence a generator relied on: passage number (1-based) and its span in that passage's text."""
+
+    n: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of answer text (with inline [n] markers) and the quote it rests on, when known."""
+
+    text: str
+    quote: Quote | None = None
+
+
+class Generator(Protocol):
+    """Turns a request into answer pieces carrying inline [n] markers that number request.passages."""
+
+    name: str
+
+    def generate(self, request: GenerationRequest) -> Iterator[Piece]:
+        """Yield the answer in pieces, as soon as each is ready."""
+        ...
