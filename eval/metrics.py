@@ -1,0 +1,201 @@
+"""Retrieval and citation metrics for the kentrag eval set, and the eval-set loader.
+
+Relevance is string-based: a passage (or an answer) is relevant to an item when it contains any of
+the item's ``answer_any`` strings, compared after Turkish casefolding (İ→i, I→ı) with dotted and
+dotless i then treated alike (so English capitals such as "ISTANBUL" still match "Istanbul"), runs of
+whitespace collapsed and typographic apostrophes/quotes folded to ASCII.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kentrag.language import turkish_casefold
+
+LANGUAGES: frozenset[str] = frozenset({"tr", "en"})
+
+_WHITESPACE_RE = re.compile(r"\s+")
+_QUOTE_FOLD = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
+_ITEM_KEYS = frozenset({"id", "question", "answer_any", "lang", "doc", "history"})
+_REQUIRED_KEYS = frozenset({"id", "question", "answer_any", "lang"})
+
+
+def _match_key(text: str) -> str:
+    """Normalise text for answer matching: quotes folded, whitespace collapsed, Turkish casefold, ı→i.
+
+    Turkish casefolding alone maps English "I" to "ı", so "HELD IN" would miss "held in"; folding ı
+    to i afterwards makes the match insensitive to the dot as well as to case.
+    """
+    text = _WHITESPACE_RE.sub(" ", text.translate(_QUOTE_FOLD))
+    return turkish_casefold(text).replace("ı", "i").strip()
+
+
+def passage_matches(text: str, answer_any: Sequence[str]) -> bool:
+    """True when ``text`` contains any of ``answer_any`` (casefolded substring match, see module doc).
+
+    An empty ``answer_any`` (an unanswerable item) never matches; blank answer strings are ignored.
+    """
+    haystack = _match_key(text)
+    return any(key and key in haystack for key in (_match_key(answer) for answer in answer_any))
+
+
+def _check_k(k: int) -> None:
+    """Raise ValueError unless ``k`` is a positive integer."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+
+
+def hit_at_k(relevances: Sequence[bool], k: int) -> float:
+    """1.0 when any of the first ``k`` ranked results is relevant, else 0.0."""
+    _check_k(k)
+    return 1.0 if any(relevances[:k]) else 0.0
+
+
+def mrr_at_k(relevances: Sequence[bool], k: int = 10) -> float:
+    """Reciprocal rank (1/rank, rank from 1) of the first relevant result within the top ``k``; 0.0 if none."""
+    _check_k(k)
+    for rank, relevant in enumerate(relevances[:k], start=1):
+        if relevant:
+            return 1.0 / rank
+    return 0.0
+
+
+def _dcg(relevances: Iterable[bool]) -> float:
+    """Binary discounted cumulative gain: sum of 1/log2(rank + 1) over relevant ranks."""
+    return sum(1.0 / math.log2(rank + 1) for rank, relevant in enumerate(relevances, start=1) if relevant)
+
+
+def ndcg_at_k(relevances: Sequence[bool], k: int = 10) -> float:
+    """Binary nDCG@k.
+
+    The ideal DCG assumes the relevant results of the whole list (at most ``k`` of them) ranked first,
+    so the value only says how well the retrieved relevant results are ordered, not how many relevant
+    passages exist in the corpus. 0.0 when the list holds no relevant result.
+    """
+    _check_k(k)
+    n_relevant = min(sum(1 for relevant in relevances if relevant), k)
+    if n_relevant == 0:
+        return 0.0
+    return _dcg(relevances[:k]) / _dcg([True] * n_relevant)
+
+
+def citation_precision(cited_texts: Sequence[str], answer_any: Sequence[str]) -> float | None:
+    """Share of cited passages that contain an answer string; None when nothing was cited.
+
+    For an unanswerable item (empty ``answer_any``) every citation counts as wrong, giving 0.0.
+    """
+    if not cited_texts:
+        return None
+    return sum(1 for text in cited_texts if passage_matches(text, answer_any)) / len(cited_texts)
+
+
+def aggregate(rows: Sequence[Mapping[str, object]], keys: Iterable[str]) -> dict[str, float | None]:
+    """Mean of each metric in ``keys`` over ``rows``, skipping rows where it is missing or None.
+
+    Booleans count as 1.0/0.0. A key with no value in any row maps to None; a non-numeric value
+    raises TypeError.
+    """
+    result: dict[str, float | None] = {}
+    for key in keys:
+        values: list[float] = []
+        for row in rows:
+            value = row.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, (int, float)):
+                raise TypeError(f"metric {key!r} must be a number, bool or None, got {value!r}")
+            values.append(float(value))
+        result[key] = sum(values) / len(values) if values else None
+    return result
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One eval question; an empty ``answer_any`` marks a question the corpus does not answer."""
+
+    id: str
+    question: str
+    answer_any: tuple[str, ...]
+    lang: str
+    doc: str | None = None
+    history: tuple[str, ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        """True when the corpus answers the question (``answer_any`` is not empty)."""
+        return bool(self.answer_any)
+
+
+def _string_list(value: object, field: str) -> tuple[str, ...]:
+    """Validate a JSON list of non-blank strings and return it as a tuple."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"'{field}' must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _parse_item(record: object) -> EvalItem:
+    """Build an EvalItem from one decoded JSON line.
+
+    Raises TypeError when the line is not a JSON object and ValueError on any other schema violation.
+    """
+    if not isinstance(record, dict):
+        raise TypeError(f"expected a JSON object, got {type(record).__name__}")
+    unknown = set(record) - _ITEM_KEYS
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    missing = _REQUIRED_KEYS - set(record)
+    if missing:
+        raise ValueError(f"missing field(s): {', '.join(sorted(missing))}")
+    for field in ("id", "question"):
+        if not isinstance(record[field], str) or not record[field].strip():
+            raise ValueError(f"'{field}' must be a non-empty string")
+    if record["lang"] not in LANGUAGES:
+        raise ValueError(f"'lang' must be one of {sorted(LANGUAGES)}, got {record['lang']!r}")
+    answer_any = _string_list(record["answer_any"], "answer_any")
+    history = _string_list(record.get("history", []), "history")
+    doc = record.get("doc")
+    if answer_any:
+        if not isinstance(doc, str) or not doc.strip():
+            raise ValueError("'doc' must name the answering corpus file when 'answer_any' is not empty")
+    elif doc is not None:
+        raise ValueError("'doc' must be omitted for an unanswerable item (empty 'answer_any')")
+    return EvalItem(
+        id=record["id"],
+        question=record["question"],
+        answer_any=answer_any,
+        lang=record["lang"],
+        doc=doc,
+        history=history,
+    )
+
+
+def load_eval_set(path: Path) -> list[EvalItem]:
+    """Read a JSON Lines eval set; blank lines are skipped.
+
+    Raises ValueError naming the file and 1-based line number for invalid JSON, a schema violation
+    or a duplicate id.
+    """
+    items: list[EvalItem] = []
+    seen: dict[str, int] = {}
+    with Path(path).open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = _parse_item(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{line_no}: invalid JSON: {exc.msg}") from exc
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{path}:{line_no}: {exc}") from exc
+            if item.id in seen:
+                raise ValueError(
+                    f"{path}:{line_no}: duplicate id {item.id!r} (first on line {seen[item.id]})"
+                )
+            seen[item.id] = line_no
+            items.append(item)
+    return items
