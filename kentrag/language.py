@@ -46,6 +46,12 @@ def tokenize_words(text: str) -> list[str]:
     return _WORD_RE.findall(turkish_casefold(text))
 
 
+def is_stopword(word: str) -> bool:
+    """True for a Turkish or English function word (any case)."""
+    folded = turkish_casefold(word)
+    return folded in _TURKISH_STOPWORDS or folded.replace("ı", "i") in _ENGLISH_STOPWORDS
+
+
 def _language_scores(text: str) -> tuple[float, float]:
     """(Turkish score, English score): stopword hits plus a weight for words with Turkish letters."""
     turkish = 0.0

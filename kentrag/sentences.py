@@ -1,12 +1,33 @@
-"""Sentence spans with exact character offsets (citations quote and highlight them verbatim)."""
+"""Sentence spans with exact character offsets (citations quote and highlight them verbatim).
+
+A small splitter of our own: llama-index's sentence splitting (NLTK punkt) returns strings, not offsets,
+and its English model does not know Turkish abbreviations ("Doç.", "Yrd.", "Sn.").
+"""
 
 from __future__ import annotations
 
 import re
 
 # A sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace, or at a line break.
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+|\n+")
+_BOUNDARY = re.compile(r"[.!?…][\"'”’»)\]]*(\s+)|(\n+)")
+# Words whose trailing dot does not end a sentence (casefolded, without the dot), and single initials.
+ABBREVIATIONS = frozenset((
+    "dr", "prof", "doç", "doc", "yrd", "av", "sn", "sy", "mr", "mrs", "ms", "st", "jr", "sr", "no", "nr",
+    "vs", "etc", "inc", "ltd", "co", "corp", "dept", "gen", "cf", "e.g", "i.e", "yy", "bkz", "örn", "vb",
+    "vd", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+))
+_LAST_WORD = re.compile(r"(\S+)\.[\"'”’»)\]]*$")
 MIN_SENTENCE_CHARS = 12
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    match = _LAST_WORD.search(text)
+    if not match:
+        return False
+    word = match.group(1).lower()
+    # Single initials ("K."), and short numbers, which are ordinals in Turkish ("93. İzmir Fuarı").
+    short_number = word.isdigit() and len(word) <= 3
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or short_number
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -14,7 +35,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        spans.append((start, match.start()))
+        gap = 2 if match.group(2) else 1
+        end = match.start(gap)
+        if "\n" not in match.group(0) and _ends_with_abbreviation(text[start:end]):
+            continue
+        spans.append((start, end))
         start = match.end()
     spans.append((start, len(text)))
     trimmed = []

@@ -13,6 +13,7 @@ import numpy as np
 
 from index.keyword import keyword_tokens
 from kentrag.generators.base import GenerationRequest, Piece, Quote
+from kentrag.language import is_stopword, tokenize_words
 from kentrag.sentences import sentence_spans
 
 LEADS = {
@@ -28,6 +29,11 @@ MAX_QUOTES = 3
 # A further quote must score within this margin of the best one.
 QUOTE_MARGIN = 0.035
 OVERLAP_WEIGHT = 0.15
+
+
+def _content_tokens(text: str) -> set[str]:
+    """Keyword tokens of the words that are not function words."""
+    return {token for word in tokenize_words(text) if not is_stopword(word) for token in keyword_tokens(word)}
 
 
 @dataclass(frozen=True)
@@ -61,10 +67,26 @@ class ExtractiveGenerator:
         candidates = self._candidates(request)
         if not candidates:
             return []
-        best = max(c.score for c in candidates)
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-        chosen = [c for c in ranked[:MAX_QUOTES] if c.score >= best - QUOTE_MARGIN]
+        best = ranked[0]
+        chosen = [c for c in ranked[:MAX_QUOTES] if c.score >= best.score - QUOTE_MARGIN]
+        follower = self._follower(best, candidates, request.question)
+        if follower:
+            # The answer often runs on into the next sentence: quote both as one verbatim span.
+            text = request.passages[best.n - 1].text[best.start:follower.end]
+            chosen = [_Candidate(best.n, best.start, follower.end, text, best.score) if c is best else c
+                      for c in chosen if c is not follower]
         return sorted(chosen, key=lambda c: (c.n, c.start))
+
+    @staticmethod
+    def _follower(best: _Candidate, candidates: list[_Candidate], question: str) -> _Candidate | None:
+        """The sentence right after `best` in its passage, when it shares a content word with the question."""
+        index = candidates.index(best)
+        if index + 1 >= len(candidates) or candidates[index + 1].n != best.n:
+            return None
+        follower = candidates[index + 1]
+        shares = _content_tokens(question) & _content_tokens(follower.text)
+        return follower if shares and follower.start >= best.end else None
 
     def _candidates(self, request: GenerationRequest) -> list[_Candidate]:
         spans = []
@@ -76,9 +98,9 @@ class ExtractiveGenerator:
         query = np.asarray(self.embedding.get_query_embedding(request.retrieval_query), dtype=np.float32)
         vectors = np.asarray(self.embedding.get_text_embedding_batch([s[3] for s in spans]), dtype=np.float32)
         similarity = vectors @ query
-        question_tokens = set(keyword_tokens(request.question))
+        question_tokens = _content_tokens(request.question)
         candidates = []
         for (n, start, end, text), dense in zip(spans, similarity):
-            overlap = len(question_tokens & set(keyword_tokens(text))) / max(1, len(question_tokens))
+            overlap = len(question_tokens & _content_tokens(text)) / max(1, len(question_tokens))
             candidates.append(_Candidate(n, start, end, text, float(dense) + OVERLAP_WEIGHT * overlap))
         return candidates

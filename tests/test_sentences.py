@@ -1,0 +1,34 @@
+"""Sentence spans: exact offsets, abbreviations kept inside their sentence."""
+
+from kentrag.sentences import sentence_spans
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def test_offsets_slice_the_original_text() -> None:
+    text = "  First sentence here.  Second one follows!\n\nThird line without a dot\nEnd?"
+    assert sentences(text) == ["First sentence here.", "Second one follows!", "Third line without a dot"]
+
+
+def test_abbreviations_and_initials_do_not_split() -> None:
+    text = ("Protokolü Başkan Dr. Cemil Tugay ile Ekrem İmamoğlu imzaladı. Doç. Dr. Ayşe K. Yılmaz konuştu. "
+            "Mr. Kim met the World Bank team.")
+    assert sentences(text) == [
+        "Protokolü Başkan Dr. Cemil Tugay ile Ekrem İmamoğlu imzaladı.",
+        "Doç. Dr. Ayşe K. Yılmaz konuştu.",
+        "Mr. Kim met the World Bank team.",
+    ]
+
+
+def test_closing_quotes_stay_with_their_sentence() -> None:
+    text = "“Söylemekten çok yapmaya ihtiyacımız var.” Bu iş birliği önemli dedi."
+    assert sentences(text) == ["“Söylemekten çok yapmaya ihtiyacımız var.”", "Bu iş birliği önemli dedi."]
+
+
+def test_turkish_ordinals_do_not_split_but_years_do() -> None:
+    text = "Bu yıl 93. İzmir Enternasyonal Fuarı açıldı. Fuar açıldı: 2024. Yılın en büyüğüydü."
+    assert sentences(text) == [
+        "Bu yıl 93. İzmir Enternasyonal Fuarı açıldı.", "Fuar açıldı: 2024.", "Yılın en büyüğüydü.",
+    ]
