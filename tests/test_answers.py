@@ -1,0 +1,63 @@
+"""Cited answers over the real corpus index: the right passages, quoted verbatim, in the question's language."""
+
+from __future__ import annotations
+
+import re
+
+from kentrag.assistant import NOT_FOUND
+
+IZMIR = "2024-09-izmir-istanbul-technology-protocol.txt"
+B40 = "2022-06-b40-balkan-cities-istanbul-workshops.txt"
+
+
+def assert_well_cited(answer) -> None:
+    """Every [n] in the text names a citation, and every quote is verbatim inside its passage."""
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.n for c in answer.citations}
+    for citation in answer.citations:
+        assert citation.quote and citation.quote in answer.text
+        assert citation.passage.text[citation.quote_start:citation.quote_end] == citation.quote
+
+
+def test_turkish_question_gets_turkish_cited_answer(assistant) -> None:
+    answer = assistant.ask("İzmir ile İstanbul arasındaki teknoloji protokolünü kim imzaladı?")
+    assert answer.found and answer.language == "tr"
+    assert answer.text.startswith("Belgelere göre")
+    assert_well_cited(answer)
+    assert IZMIR in {c.passage.doc_id for c in answer.citations}
+    assert "Tugay" in answer.text or "İmamoğlu" in answer.text
+
+
+def test_english_question_gets_english_cited_answer(assistant) -> None:
+    answer = assistant.ask("Which two working groups met at the B40 workshops in Istanbul?")
+    assert answer.found and answer.language == "en"
+    assert answer.text.startswith("According to the documents")
+    assert_well_cited(answer)
+    assert answer.citations[0].passage.doc_id == B40
+    assert "Smart Cities and Digital Transformation" in answer.text
+
+
+def test_unanswerable_question_is_refused_in_its_language(assistant) -> None:
+    turkish = assistant.ask("Antalya'da yarın hava nasıl olacak?")
+    english = assistant.ask("Which football club won the Turkish Super League in 2023?")
+    assert (turkish.found, turkish.text, turkish.citations) == (False, NOT_FOUND["tr"], ())
+    assert (english.found, english.text, english.citations) == (False, NOT_FOUND["en"], ())
+
+
+def test_follow_up_uses_the_conversation(assistant) -> None:
+    alone = assistant.retrieve("Kimler katıldı?")
+    follow_up = assistant.retrieve("Kimler katıldı?", history=["B40 atölyeleri ne zaman yapıldı?"])
+    assert follow_up[0].doc_id == B40
+    assert alone[0].doc_id != B40
+
+
+def test_stream_grows_to_the_final_answer(assistant) -> None:
+    steps = list(assistant.stream("When were the B40 workshops held in Istanbul?"))
+    assert len(steps) > 1 and steps[-1].complete and not any(s.complete for s in steps[:-1])
+    assert all(steps[-1].text.startswith(s.text) for s in steps)
+    assert "20-25 June 2022" in steps[-1].text
+
+
+def test_empty_question_is_answered_not_raised(assistant) -> None:
+    answer = assistant.ask("   ")
+    assert not answer.found and answer.citations == ()

