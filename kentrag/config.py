@@ -44,6 +44,20 @@ class Settings:
     top_k: int = field(default_factory=lambda: _env_int("KENTRAG_TOP_K", 5))
     generator: str = field(default_factory=lambda: os.environ.get("KENTRAG_GENERATOR", "extractive"))
     torch_threads: int = field(default_factory=lambda: _env_int("KENTRAG_TORCH_THREADS", 2))
+    # "use" stores multilingual USE vectors beside the main ones for cross-lingual retrieval; "" turns it off.
+    second_embedder: str = field(default_factory=lambda: os.environ.get("KENTRAG_SECOND_EMBEDDER", "use"))
+    # Larger files are skipped with a reason (never read into memory); see RELIABILITY.md.
+    max_document_mb: int = field(default_factory=lambda: _env_int("KENTRAG_MAX_DOCUMENT_MB", 20))
+    upload_max_mb: int = field(default_factory=lambda: _env_int("KENTRAG_UPLOAD_MAX_MB", 20))
+    # LLM generators: an OpenAI-compatible server (base URL ending in /v1) and a local GGUF.
+    llm_base_url: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_LLM_BASE_URL") or None)
+    llm_model: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_LLM_MODEL") or None)
+    llm_api_key: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_LLM_API_KEY") or None,
+                                    repr=False)
+    llm_gguf: Path | None = field(
+        default_factory=lambda: Path(os.environ["KENTRAG_LLM_GGUF"]).expanduser()
+        if os.environ.get("KENTRAG_LLM_GGUF") else None
+    )
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the given fields replaced; None values are ignored (unset CLI options)."""
@@ -70,5 +84,7 @@ class Settings:
         return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:12]
 
     def describe(self) -> dict[str, object]:
-        """Settings as plain JSON-friendly values."""
-        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        """Settings as plain JSON-friendly values (the API key left out: this is stored with the index)."""
+        values = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        values.pop("llm_api_key")
+        return values
