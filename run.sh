@@ -55,9 +55,11 @@ case "${1:-}" in
         exec "$VENV/bin/kentrag" serve "$@"
         ;;
     test)
-        setup_python "[test]"
+        setup_python "[test,llm]"
         setup_browser
         setup_model
+        log "fetching SmolLM2 for the LLM generator tests"
+        "$VENV/bin/kentrag" setup-llm --model smollm2
         shift
         log "ruff"
         "$VENV/bin/ruff" check .

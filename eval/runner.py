@@ -23,6 +23,16 @@ from kentrag.config import Settings
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
 RANKING_DEPTH = 10
 METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "answer_match", "citation_precision", "refusal_accuracy")
+# Streaming speed of LLM generators (from Answer.extra; absent for the extractive one).
+TIMINGS = ("first_token_s", "tokens_per_s")
+
+
+def _timings(extra: dict) -> dict:
+    if "first_token_s" not in extra:
+        return {}
+    decoding = extra["generation_s"] - extra["first_token_s"]
+    rate = (extra["tokens"] - 1) / decoding if extra["tokens"] > 1 and decoding > 0 else None
+    return {"first_token_s": extra["first_token_s"], "tokens_per_s": rate}
 
 
 def score_item(item: EvalItem, answer, doc_languages: dict[str, str]) -> dict:
@@ -40,6 +50,7 @@ def score_item(item: EvalItem, answer, doc_languages: dict[str, str]) -> dict:
             "answer_match": answer.found and passage_matches(answer.text, item.answer_any),
         })
     row["citation_precision"] = citation_precision([c.passage.text for c in answer.citations], item.answer_any)
+    row.update(_timings(answer.extra))
     return row
 
 
@@ -75,6 +86,7 @@ def run_eval(settings: Settings, eval_set: Path | None = None, generator: str | 
     return {
         "n": len(rows),
         **aggregate(rows, METRICS),
+        **aggregate(rows, TIMINGS),
         "splits": _splits(rows),
         "generator": generator or settings.generator,
         "seconds_per_question": round(elapsed / max(1, len(rows)), 3),
@@ -95,3 +107,5 @@ def print_report(report: dict) -> None:
             cells.append(f"{'—' if value is None else (value if column == 'n' else f'{value:.3f}'):>19}")
         print(f"{name:<15}" + "".join(cells))
     print(f"\ngenerator: {report['generator']}, {report['seconds_per_question']} s per question")
+    if report.get("first_token_s") is not None:
+        print(f"time to first token {report['first_token_s']:.2f} s, {report['tokens_per_s'] or 0:.1f} tokens/s")

