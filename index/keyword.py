@@ -73,10 +73,14 @@ class KeywordIndex:
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """The k best (row, score) pairs with a positive score, best first."""
-        scores = self.scores(query)
-        if k <= 0 or not scores.any():
-            return []
-        k = min(k, self.size)
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
+        return best_rows(self.scores(query), k)
+
+
+def best_rows(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (row, score) pairs of a score vector with a positive score, best first."""
+    if k <= 0 or not scores.any():
+        return []
+    k = min(k, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(i), float(scores[i])) for i in best if scores[i] > 0]

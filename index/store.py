@@ -9,6 +9,8 @@ so vectors of two models never meet in one collection.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,12 +63,39 @@ def connect(settings: Settings):
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=_client_settings())
     except Exception as error:  # chromadb raises many kinds; all mean the same to the user
-        where = (
-            f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-            if settings.chroma_host
-            else f"Chroma data directory {settings.data_dir / 'chroma'}"
-        )
-        raise StoreUnavailable(f"cannot open the {where}: {error}") from error
+        raise StoreUnavailable(f"cannot open the {_where(settings)}: {error}") from error
+
+
+def _where(settings: Settings) -> str:
+    if settings.chroma_host:
+        return f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+    return f"Chroma data directory {settings.data_dir / 'chroma'}"
+
+
+@contextmanager
+def store_errors(settings: Settings) -> Iterator[None]:
+    """Turn a Chroma server connection lost after `connect` (server stopped, restarting) into StoreUnavailable."""
+    import httpx
+
+    try:
+        yield
+    except httpx.TransportError as error:
+        raise StoreUnavailable(f"cannot open the {_where(settings)}: {str(error) or type(error).__name__}") from error
+
+
+# Chroma's SQLite backend fails with "too many SQL variables" when one get() returns ~100k records.
+GET_PAGE = 5000
+
+
+def get_all(collection, include: list[str]) -> dict[str, list]:
+    """Every record of a collection (ids plus the `include` fields), read in pages."""
+    out: dict[str, list] = {key: [] for key in ["ids", *include]}
+    while True:
+        got = collection.get(include=include, limit=GET_PAGE, offset=len(out["ids"]))
+        for key in out:
+            out[key].extend(got[key])
+        if len(got["ids"]) < GET_PAGE:
+            return out
 
 
 class Store:
@@ -80,6 +109,9 @@ class Store:
         self.manifest_name = f"{base}-docs"
         self.chunks = self._collection(self.chunks_name, {"hnsw:space": "cosine"})
         self.manifest = self._collection(self.manifest_name, None)
+        # Vectors of the optional second embedder, same ids as `chunks` (written by ingest.sync).
+        self.second_name = f"{base}-{settings.second_embedder}-chunks" if settings.second_embedder else None
+        self.second = self._collection(self.second_name, {"hnsw:space": "cosine"}) if self.second_name else None
 
     def _collection(self, name: str, metadata: dict | None):
         # embedding_function=None: Chroma must never embed by itself (its default downloads a model).
@@ -106,13 +138,15 @@ class Store:
 
     def delete_chunks_of(self, doc_id: str) -> None:
         self.chunks.delete(where={"doc_id": doc_id})
+        if self.second is not None:
+            self.second.delete(where={"doc_id": doc_id})
 
     def chunk_count(self) -> int:
         return self.chunks.count()
 
     def other_index_shapes(self) -> list[str]:
         """Names of this prefix's collections that belong to another model or chunking."""
-        ours = {self.chunks_name, self.manifest_name}
+        ours = {self.chunks_name, self.manifest_name, self.second_name}
         prefix = f"{self.settings.collection_prefix}-"
         return [c.name for c in self.client.list_collections() if c.name.startswith(prefix) and c.name not in ours]
 

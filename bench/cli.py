@@ -1,0 +1,21 @@
+"""Entry point of `kentrag bench retrieval|speed`."""
+
+from __future__ import annotations
+
+import argparse
+
+from kentrag.config import Settings
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Run the chosen benchmark and print its tables."""
+    settings = Settings()
+    if args.what == "retrieval":
+        from bench.retrieval import run_retrieval
+
+        run_retrieval(args.data, args.smoke, settings)
+    else:
+        from bench.speed import run_speed
+
+        run_speed(args.smoke, settings)
+    return 0

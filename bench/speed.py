@@ -1,0 +1,158 @@
+"""`kentrag bench speed`: ingest throughput, query latency at growing corpus sizes, re-sync time, memory.
+
+Every cost is printed next to its baseline measured in the same process: ingest against the bare
+SentenceTransformer.encode of the same chunk texts, retrieval against the bare query embedding.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from llama_index.core.schema import MetadataMode
+from tqdm import tqdm
+
+from bench.data import PROJECT, XQUAD_FILES, load_squad
+from bench.indexes import CACHE_DIR, bench_settings, write_files
+from bench.synthetic import fill_store, register_unchanged, write_documents
+from bench.table import markdown_table
+from index.retriever import HybridRetriever
+from index.store import Store
+from ingest.chunking import chunk_document, make_splitter
+from ingest.readers import read_document
+from ingest.sync import Syncer
+from kentrag.config import Settings
+from kentrag.embedding import load_embedding, load_second_embedding
+
+FULL = {"ingest_paragraphs": 120, "sizes": (1_000, 10_000, 100_000), "queries": 100, "resync_docs": 1000}
+SMOKE = {"ingest_paragraphs": 8, "sizes": (200,), "queries": 10, "resync_docs": 50}
+PLOT = PROJECT / "docs" / "bench-latency.png"
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def bench_ingest(settings: Settings, paragraphs: list, workdir: Path) -> dict:
+    """Syncer throughput on fresh files against the bare encoders (e5, plus USE when on) on the same chunks."""
+    write_files(paragraphs, workdir / "files")
+    indexed = bench_settings(settings, workdir / "index")
+    syncer = Syncer(indexed, show_progress=True)
+    model = syncer.embedding._model  # loaded before timing; the SentenceTransformer behind the wrapper
+    second = load_second_embedding(indexed)
+    model.encode(["warm-up"])
+    second.encode(["warm-up"])
+    splitter = make_splitter(settings)
+    texts = [node.get_content(metadata_mode=MetadataMode.EMBED)
+             for path in sorted((workdir / "files").iterdir())
+             for node in chunk_document(read_document(path, workdir / "files"), splitter)]
+    started = time.perf_counter()
+    model.encode(texts, prompt_name="text", normalize_embeddings=True, batch_size=syncer.embedding.embed_batch_size)
+    e5_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    second.encode(texts)
+    raw = len(texts) / (e5_seconds + time.perf_counter() - started)
+    started = time.perf_counter()
+    report = syncer.sync([workdir / "files"])
+    ingest = report.chunks_embedded / (time.perf_counter() - started)
+    return {"chunks": len(texts), "e5 encode chunks/s": len(texts) / e5_seconds, "e5+USE encode chunks/s": raw,
+            "ingest chunks/s": ingest, "ratio": ingest / raw}
+
+
+def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str], vocabulary: list[str]) -> list[dict]:
+    """p50/p95 of HybridRetriever.retrieve against the bare query embedding, per corpus size."""
+    embedding = load_embedding(settings)
+    dimension = len(embedding.get_query_embedding("warm-up"))
+    rows = []
+    for size in sizes:
+        store = Store(bench_settings(settings, CACHE_DIR / f"speed-{size}"))
+        fill_store(store, size, dimension, vocabulary)
+        started = time.perf_counter()
+        retriever = HybridRetriever(store, embedding)
+        refresh = time.perf_counter() - started
+        retriever.retrieve(queries[0])
+        embed_ms, retrieve_ms = [], []
+        for query in tqdm(queries, desc=f"queries at {size:,}", unit="q", file=sys.stderr):
+            # Alternated, so either one may pay for the other's leftover thread activity.
+            started = time.perf_counter()
+            embedding.get_query_embedding(query)
+            embed_ms.append(1000 * (time.perf_counter() - started))
+            started = time.perf_counter()
+            retriever.retrieve(query)
+            retrieve_ms.append(1000 * (time.perf_counter() - started))
+        rows.append({"chunks": size, "embed p50 ms": percentile(embed_ms, 50),
+                     "retrieve p50 ms": percentile(retrieve_ms, 50), "embed p95 ms": percentile(embed_ms, 95),
+                     "retrieve p95 ms": percentile(retrieve_ms, 95),
+                     "p50 ratio": percentile(retrieve_ms, 50) / percentile(embed_ms, 50),
+                     "refresh s": refresh})
+    return rows
+
+
+def bench_resync(settings: Settings, count: int, vocabulary: list[str]) -> dict:
+    """Time of a sync that finds `count` documents all unchanged."""
+    folder = CACHE_DIR / f"resync-{count}" / "files"
+    paths = write_documents(folder, count, vocabulary)
+    syncer = Syncer(bench_settings(settings, folder.parent / "index"), show_progress=False)
+    register_unchanged(syncer.store, folder, paths)
+    started = time.perf_counter()
+    report = syncer.sync([folder])
+    seconds = time.perf_counter() - started
+    assert len(report.unchanged) == count, report.summary()
+    return {"documents": count, "re-sync s": seconds}
+
+
+def plot_latency(rows: list[dict], path: Path) -> None:
+    """Latency p50/p95 against corpus size, with the bare query embedding for reference."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    sizes = [r["chunks"] for r in rows]
+    figure, axes = pyplot.subplots(figsize=(6, 4))
+    for key, style in (("retrieve p50 ms", "o-"), ("retrieve p95 ms", "o--"), ("embed p50 ms", "s-"),
+                       ("embed p95 ms", "s--")):
+        axes.plot(sizes, [r[key] for r in rows], style, label=key.replace(" ms", ""))
+    axes.set_xscale("log")
+    axes.set_xlabel("chunks in the index")
+    axes.set_ylabel("milliseconds per query")
+    axes.set_title("HybridRetriever.retrieve vs bare query embedding")
+    axes.legend()
+    axes.grid(True, alpha=0.3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    pyplot.close(figure)
+
+
+def run_speed(smoke: bool, settings: Settings) -> dict:
+    """Run the speed benchmark and print its tables."""
+    sizes = SMOKE if smoke else FULL
+    dataset = load_squad(XQUAD_FILES[0])
+    paragraphs = dataset.paragraphs[: sizes["ingest_paragraphs"]]
+    vocabulary = sorted({w for p in dataset.paragraphs for w in p.text.split()})
+    queries = [q.text for q in dataset.questions[:: max(1, len(dataset.questions) // sizes["queries"])]]
+    with tempfile.TemporaryDirectory() as tmp:
+        ingest = bench_ingest(settings, paragraphs, Path(tmp))
+    latency = bench_latency(settings, sizes["sizes"], queries[: sizes["queries"]], vocabulary)
+    resync = bench_resync(settings, sizes["resync_docs"], vocabulary)
+    print("\n### Ingest throughput (Syncer vs bare e5 + USE encode of the same chunks)\n")
+    print(markdown_table(list(ingest), [list(ingest.values())]))
+    print("\n### Query latency (HybridRetriever.retrieve vs bare query embedding)\n")
+    print(markdown_table(list(latency[0]), [list(r.values()) for r in latency]))
+    print("\n### No-change re-sync\n")
+    print(markdown_table(list(resync), [list(resync.values())]))
+    print(f"\npeak memory: {peak_memory_mb():.0f} MB (maxrss)")
+    if not smoke:
+        plot_latency(latency, PLOT)
+        print(f"plot: {PLOT.relative_to(PROJECT)}")
+    return {"ingest": ingest, "latency": latency, "resync": resync, "peak_mb": peak_memory_mb()}

@@ -1,0 +1,76 @@
+"""HybridRetriever and the keyword index on a tiny real index (real model, real Chroma)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.keyword import KeywordIndex, keyword_tokens
+from index.retriever import HybridRetriever
+from tests.conftest import make_settings
+
+DOCUMENTS = {
+    "metro.txt": "Ankara Metro Extension\n\nThe new metro line from Kızılay to Esenboğa Airport will be 38 kilometres "
+                 "long and carry 120,000 passengers a day when it opens in 2027.",
+    "parklar.txt": "İzmir'in Yeni Parkları\n\nİzmir Büyükşehir Belediyesi bu yıl Karşıyaka ve Bornova'da iki yeni "
+                   "kent parkı açtı. Parklarda yürüyüş yolları, çocuk oyun alanları ve bisiklet parkurları var.",
+    "su.txt": "Bursa'da Su Tasarrufu\n\nBursa Su ve Kanalizasyon İdaresi, akıllı sayaçlarla kayıp kaçak oranını "
+              "yüzde 30'dan yüzde 22'ye indirdi. Sayaçlar her saat tüketim verisi gönderiyor.",
+    "library.txt": "Istanbul Library Week\n\nThe municipal libraries of Istanbul opened late on weekdays during "
+                   "the library week, with reading workshops for children and free wifi.",
+}
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory: pytest.TempPathFactory) -> HybridRetriever:
+    from index.store import Store
+    from ingest.sync import Syncer
+    from kentrag.embedding import load_embedding
+
+    folder: Path = tmp_path_factory.mktemp("tiny-corpus")
+    for name, text in DOCUMENTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path_factory.mktemp("tiny-index"), corpus_dir=folder)
+    Syncer(settings, show_progress=False).sync([folder])
+    return HybridRetriever(Store(settings), load_embedding(settings))
+
+
+def test_turkish_question_finds_english_only_fact(retriever: HybridRetriever) -> None:
+    passages = retriever.retrieve("Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?", k=2)
+    assert passages[0].doc_id == "metro.txt"
+    assert passages[0].language == "en"
+
+
+def test_english_question_finds_turkish_only_fact(retriever: HybridRetriever) -> None:
+    passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
+    assert passages[0].doc_id == "su.txt"
+
+
+def test_same_language_question_and_passage_fields(retriever: HybridRetriever) -> None:
+    passages = retriever.retrieve("İzmir'de hangi ilçelerde yeni parklar açıldı?", k=3)
+    top = passages[0]
+    assert top.doc_id == "parklar.txt" and top.language == "tr"
+    assert top.text in DOCUMENTS["parklar.txt"]
+    assert DOCUMENTS["parklar.txt"][top.start_char:top.end_char] == top.text
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_k_and_empty_query(retriever: HybridRetriever) -> None:
+    assert len(retriever.retrieve("library", k=1)) == 1
+    assert retriever.retrieve("   ") == []
+
+
+def test_keyword_tokens_fold_turkish_capitals_and_cut_suffixes() -> None:
+    assert keyword_tokens("İSTANBUL'DA") == keyword_tokens("istanbul'da") == ["istan", "da"]
+    assert keyword_tokens("ISPARTA") == keyword_tokens("Isparta") == keyword_tokens("ısparta")
+    assert keyword_tokens("Belediyesinin", prefix=0) == ["belediyesinin"]
+
+
+def test_keyword_index_matches_across_case_and_suffixes() -> None:
+    index = KeywordIndex(["İzmir Büyükşehir Belediyesi parkları", "Bursa su idaresi", "Ankara metro hattı"])
+    assert index.top("IZMIR belediye", 1)[0][0] == 0
+    assert index.top("izmir'deki parklar", 1)[0][0] == 0
+    assert index.top("Bursa'nın suyu", 1)[0][0] == 1
+    assert index.top("metrosu", 1)[0][0] == 2
+    assert index.top("zzz", 3) == []
