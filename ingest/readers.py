@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -26,10 +27,14 @@ from kentrag.language import detect_language
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
 TITLE_MAX_CHARS = 120
+_MIB = 1024 * 1024
 _BINARY_MESSAGE = "not valid text in any supported encoding (binary file?)"
 _EMPTY_MESSAGE = "empty document (no text)"
 _MAX_CONTROL_RATIO = 0.02
 _MAX_LEGACY_HIGH_BYTE_RATIO = 0.3
+# Turkish letters and the punctuation of Turkish text, as cp1254 decodes them.
+_TURKISH_HIGH_CHARS = frozenset("çÇğĞıİöÖşŞüÜâÂîÎûÛ“”‘’–—…«»°€")
+_MIN_TURKISH_HIGH_SHARE = 0.8
 _UTF16_NUL_RATIO = 0.3
 _UTF16_STRAY_NUL_RATIO = 0.05
 _BOMS = (
@@ -102,14 +107,20 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def _decode_legacy(data: bytes) -> str:
-    """Decode non-UTF text: Turkish cp1254 (then ISO-8859-9) for Latin text, else the best guess."""
-    ascii_letters = sum(1 for byte in data if 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A)
-    high = sum(1 for byte in data if byte >= 0x80)
-    if high <= _MAX_LEGACY_HIGH_BYTE_RATIO * (high + ascii_letters):
-        try:
-            return data.decode("cp1254")
-        except UnicodeDecodeError:
-            return data.decode("iso-8859-9")
+    """Decode non-UTF text: Turkish cp1254 (then ISO-8859-9) for Latin text, else the best guess.
+
+    Latin text is mostly ASCII letters, or (short Turkish text dense in ğ, ş, ı…) high bytes that cp1254
+    reads as Turkish letters and punctuation; other scripts are neither.
+    """
+    try:
+        turkish = data.decode("cp1254")
+    except UnicodeDecodeError:
+        turkish = data.decode("iso-8859-9")
+    ascii_letters = sum(1 for ch in turkish if ch.isascii() and ch.isalpha())
+    high = [ch for ch in turkish if not ch.isascii()]
+    if (len(high) <= _MAX_LEGACY_HIGH_BYTE_RATIO * (len(high) + ascii_letters)
+            or sum(ch in _TURKISH_HIGH_CHARS for ch in high) >= _MIN_TURKISH_HIGH_SHARE * len(high)):
+        return turkish
     guess = from_bytes(data).best()
     if guess is None:
         raise UnreadableDocument(_BINARY_MESSAGE)
@@ -292,6 +303,22 @@ _EXTRACTORS: dict[str, Callable[[bytes], tuple[str, str | None]]] = {
 def document_id(path: Path, root: Path) -> str:
     """POSIX path of `path` relative to `root`, NFC-normalised (NFD file names give the same id)."""
     return unicodedata.normalize("NFC", path.relative_to(root).as_posix())
+
+
+def read_limited(path: Path, max_mb: int) -> bytes:
+    """The file's bytes, reading at most `max_mb` MiB; UnreadableDocument when larger or unreadable."""
+    limit = max_mb * _MIB
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+            size = os.fstat(handle.fileno()).st_size
+    except OSError as error:
+        raise UnreadableDocument(f"cannot read: {error.strerror or error}") from error
+    if len(data) > limit:
+        raise UnreadableDocument(
+            f"too large: {size / _MIB:.1f} MB, the limit is {max_mb} MB (KENTRAG_MAX_DOCUMENT_MB)"
+        )
+    return data
 
 
 def read_document(path: Path, root: Path, data: bytes | None = None) -> LoadedDocument:

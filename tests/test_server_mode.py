@@ -1,0 +1,161 @@
+"""Chroma server mode: ingest, ask and eval against a real `chroma run` on loopback; a server that goes away
+gives a clear error and is used again when it returns; an ingest killed mid-write is repaired by a rerun."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, make_settings
+from robustness import Spawned, assert_same_index, free_port, index_snapshot, run_cli, small_corpus
+
+from eval.runner import DEFAULT_SET
+from index.store import StoreUnavailable
+from kentrag.config import Settings
+
+pytestmark = pytest.mark.server
+
+CHROMA = Path(sys.executable).with_name("chroma")
+DOC = "2022-innoweek-tashkent-smart-cities-conference.txt"
+EVAL_IDS = ("innoweek-01", "innoweek-02", "innoweek-05")
+QUESTION = "InnoWeek 2022 hangi temayla düzenlendi?"
+
+
+class ChromaServer:
+    """`chroma run` on 127.0.0.1 over one folder; can be killed, paused and started again on the same port."""
+
+    def __init__(self, path: Path, port: int) -> None:
+        self.path, self.port = path, port
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = (self.path.parent / "chroma.log").open("ab")
+        self.process = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not self.alive():
+            assert self.process.poll() is None and time.monotonic() < deadline, "chroma run did not start"
+            time.sleep(0.2)
+
+    def alive(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=2) as reply:
+                return reply.status == 200
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def signal(self, number: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(number)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    if not CHROMA.exists():
+        pytest.skip(f"no chroma command at {CHROMA}")
+    chroma = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db", free_port())
+    chroma.start()
+    yield chroma
+    chroma.kill()
+
+
+def server_env(server: ChromaServer, collection: str = "kentrag") -> dict[str, str]:
+    return {"KENTRAG_CHROMA_HOST": "127.0.0.1", "KENTRAG_CHROMA_PORT": str(server.port),
+            "KENTRAG_COLLECTION": collection}
+
+
+def server_settings(server: ChromaServer, data_dir: Path, corpus: Path, collection: str = "kentrag") -> Settings:
+    return make_settings(data_dir, corpus).with_overrides(
+        chroma_host="127.0.0.1", chroma_port=server.port, collection_prefix=collection
+    )
+
+
+@pytest.fixture(scope="module")
+def served(server: ChromaServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """One corpus document ingested into the server through the CLI."""
+    data = tmp_path_factory.mktemp("server-data")
+    result = run_cli("--data-dir", str(data), "ingest", str(CORPUS / DOC), env=server_env(server))
+    assert result.code == 0 and result.out.startswith("added 1 / "), result.out + result.err
+    return server_settings(server, data, CORPUS)
+
+
+def test_ingest_ask_and_eval_use_the_server(served: Settings, server: ChromaServer, tmp_path: Path) -> None:
+    data, env = str(served.data_dir), server_env(server)
+    assert not (served.data_dir / "chroma").exists(), "server mode must keep no local Chroma data"
+    asked = run_cli("--data-dir", data, "ask", QUESTION, "--json", env=env)
+    answer = json.loads(asked.out)
+    assert asked.code == 0 and answer["found"] and {c["doc_id"] for c in answer["citations"]} == {DOC}
+    assert "Sürdürülebilir Kalkınma için Yeşil Yenilikler" in answer["answer"]
+
+    items = [line for line in DEFAULT_SET.read_text().splitlines() if json.loads(line)["id"] in EVAL_IDS]
+    (tmp_path / "set.jsonl").write_text("\n".join(items) + "\n")
+    evaluated = run_cli("--data-dir", data, "eval", "--set", str(tmp_path / "set.jsonl"), "--json", env=env)
+    report = json.loads(evaluated.out)
+    assert evaluated.code == 0 and report["n"] == len(EVAL_IDS) and report["hit@5"] == 1.0
+
+
+def test_server_down_is_a_clear_error_and_recovers(served: Settings, server: ChromaServer) -> None:
+    from kentrag.assistant import Assistant
+
+    assistant = Assistant(served)  # connected while the server is up
+    assert assistant.ask(QUESTION).found
+    data, env = str(served.data_dir), server_env(server)
+    message = f"cannot open the Chroma server at 127.0.0.1:{server.port}"
+    server.kill()
+    try:
+        with pytest.raises(StoreUnavailable, match=message):
+            assistant.ask(QUESTION)
+        for argv in (("ask", QUESTION), ("ingest", str(CORPUS / DOC)), ("documents",)):
+            result = run_cli("--data-dir", data, *argv, env=env)
+            assert result.code == 2 and result.err.startswith(f"kentrag: {message}"), (argv, result.err)
+    finally:
+        server.start()
+    answer = assistant.ask(QUESTION)
+    assert answer.found and {c.passage.doc_id for c in answer.citations} == {DOC}
+    assert run_cli("--data-dir", data, "ask", QUESTION, env=env).code == 0
+
+
+def test_ingest_killed_with_a_write_in_flight_then_rerun_equals_clean_build(server: ChromaServer,
+                                                                          tmp_path: Path) -> None:
+    """The server is paused (SIGSTOP) while the ingest embeds; once it blocks on its first write, it is
+    killed, the server resumes, and a rerun must give the clean build."""
+    corpus = small_corpus(tmp_path / "corpus", 8)
+    clean = tmp_path / "clean"
+    assert run_cli("--data-dir", str(clean), "ingest", str(corpus)).code == 0
+    expected = index_snapshot(make_settings(clean, corpus))
+
+    env = server_env(server, "killtest")
+    settings = server_settings(server, tmp_path / "data", corpus, "killtest")
+    argv = ("--data-dir", str(settings.data_dir), "ingest", str(corpus))
+    run = Spawned.start(*argv, env=env)
+    run.wait_for(lambda: "embedding:" in run.err)
+    time.sleep(1.0)  # the "indexing" marks are written right after the bar appears, then embedding starts
+    server.signal(signal.SIGSTOP)
+    try:
+        deadline, before = time.monotonic() + 180, -1
+        while (now := run.cpu_ticks()) != before:  # busy embedding until it blocks on the paused server
+            assert run.process.poll() is None and time.monotonic() < deadline, run.err
+            before = now
+            time.sleep(1.0)
+        run.kill()
+    finally:
+        server.signal(signal.SIGCONT)
+    state = index_snapshot(settings)
+    assert {entry["status"] for entry in state["manifest"].values()} == {"indexing"} and state["count"] == 0
+
+    rerun = run_cli(*argv, env=env)
+    assert rerun.code == 0 and "failed 0" in rerun.out, rerun.out + rerun.err
+    assert_same_index(index_snapshot(settings), expected)
