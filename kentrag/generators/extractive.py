@@ -63,7 +63,7 @@ class ExtractiveGenerator:
             yield Piece(f"\n\n“{candidate.text}” [{candidate.n}]", Quote(candidate.n, candidate.start, candidate.end))
 
     def select(self, request: GenerationRequest) -> list[_Candidate]:
-        """The sentences to quote, in passage order."""
+        """The sentences to quote, the best match first."""
         candidates = self._candidates(request)
         if not candidates:
             return []
@@ -76,7 +76,7 @@ class ExtractiveGenerator:
             text = request.passages[best.n - 1].text[best.start:follower.end]
             chosen = [_Candidate(best.n, best.start, follower.end, text, best.score) if c is best else c
                       for c in chosen if c is not follower]
-        return sorted(chosen, key=lambda c: (c.n, c.start))
+        return sorted(chosen, key=lambda c: c.score, reverse=True)
 
     @staticmethod
     def _follower(best: _Candidate, candidates: list[_Candidate], question: str) -> _Candidate | None:
@@ -98,7 +98,7 @@ class ExtractiveGenerator:
         query = np.asarray(self.embedding.get_query_embedding(request.retrieval_query), dtype=np.float32)
         vectors = np.asarray(self.embedding.get_text_embedding_batch([s[3] for s in spans]), dtype=np.float32)
         similarity = vectors @ query
-        question_tokens = _content_tokens(request.question)
+        question_tokens = _content_tokens(request.retrieval_query)
         candidates = []
         for (n, start, end, text), dense in zip(spans, similarity):
             overlap = len(question_tokens & _content_tokens(text)) / max(1, len(question_tokens))
