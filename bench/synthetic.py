@@ -9,7 +9,7 @@ import numpy as np
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
-from index.store import MANIFEST_VECTOR, ManifestEntry, Store
+from index.store import ManifestEntry, Store
 from ingest.readers import content_hash, document_id
 
 WORDS_PER_CHUNK = 60
@@ -45,7 +45,7 @@ def _fill_chunks(store: Store, size: int, dimension: int, vocabulary: list[str],
         vectors = _unit_vectors(rng, len(rows), dimension)
         nodes = [_node(row, synthetic_text(rng, vocabulary), vector) for row, vector in zip(rows, vectors)]
         store.vector_store().add(nodes)
-        put_manifests(store, [_entry(doc, "synthetic") for doc in sorted({n.metadata["doc_id"] for n in nodes})])
+        store.put_manifest([_entry(doc, "synthetic") for doc in sorted({n.metadata["doc_id"] for n in nodes})])
         bar.update(len(rows))
     bar.close()
 
@@ -83,13 +83,6 @@ def _entry(doc_id: str, digest: str, path: str | None = None) -> ManifestEntry:
                          language="en", chunks=CHUNKS_PER_DOC, added_at="", updated_at="", status="ok")
 
 
-def put_manifests(store: Store, entries: list[ManifestEntry]) -> None:
-    """Upsert many manifest records in one call."""
-    if entries:
-        store.manifest.upsert(ids=[e.doc_id for e in entries], embeddings=[MANIFEST_VECTOR] * len(entries),
-                              metadatas=[e.metadata() for e in entries])
-
-
 def write_documents(folder: Path, count: int, vocabulary: list[str], seed: int = 1) -> list[Path]:
     """`count` small text files (kept when already there), for the re-sync benchmark."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -106,5 +99,5 @@ def write_documents(folder: Path, count: int, vocabulary: list[str], seed: int =
 
 def register_unchanged(store: Store, folder: Path, paths: list[Path]) -> None:
     """Manifest records saying every file is indexed as it is now (what a finished ingest leaves)."""
-    put_manifests(store, [_entry(document_id(p, folder), content_hash(p.read_bytes()), str(p.resolve()))
+    store.put_manifest([_entry(document_id(p, folder), content_hash(p.read_bytes()), str(p.resolve()))
                           for p in paths])

@@ -9,7 +9,7 @@ so vectors of two models never meet in one collection.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -127,19 +127,26 @@ class Store:
 
     def manifest_entries(self) -> dict[str, ManifestEntry]:
         """All manifest records, by doc_id."""
-        got = self.manifest.get(include=["metadatas"])
+        got = get_all(self.manifest, ["metadatas"])
         return {doc_id: ManifestEntry(doc_id=doc_id, **meta) for doc_id, meta in zip(got["ids"], got["metadatas"])}
 
-    def put_manifest(self, entry: ManifestEntry) -> None:
-        self.manifest.upsert(ids=[entry.doc_id], embeddings=[MANIFEST_VECTOR], metadatas=[entry.metadata()])
+    def put_manifest(self, entries: Sequence[ManifestEntry]) -> None:
+        """Upsert manifest records in one call."""
+        if entries:
+            self.manifest.upsert(ids=[e.doc_id for e in entries], embeddings=[MANIFEST_VECTOR] * len(entries),
+                                 metadatas=[e.metadata() for e in entries])
 
     def delete_manifest(self, doc_id: str) -> None:
         self.manifest.delete(ids=[doc_id])
 
-    def delete_chunks_of(self, doc_id: str) -> None:
-        self.chunks.delete(where={"doc_id": doc_id})
+    def delete_chunks_of(self, doc_ids: Sequence[str]) -> None:
+        """Delete every chunk (and second-embedder vector) of these documents in one call per collection."""
+        if not doc_ids:
+            return
+        where = {"doc_id": {"$in": list(doc_ids)}}
+        self.chunks.delete(where=where)
         if self.second is not None:
-            self.second.delete(where={"doc_id": doc_id})
+            self.second.delete(where=where)
 
     def chunk_count(self) -> int:
         return self.chunks.count()

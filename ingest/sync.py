@@ -153,7 +153,7 @@ class Syncer:
         with ingest_lock(self.settings.data_dir):
             if doc_id not in self.store.manifest_entries():
                 return False
-            self.store.delete_chunks_of(doc_id)
+            self.store.delete_chunks_of([doc_id])
             self.store.delete_manifest(doc_id)
             return True
 
@@ -184,7 +184,7 @@ class Syncer:
             path = Path(entry.path)
             inside = any(path.is_relative_to(folder) for folder in scanned)
             if inside and path not in present:
-                self.store.delete_chunks_of(entry.doc_id)
+                self.store.delete_chunks_of([entry.doc_id])
                 self.store.delete_manifest(entry.doc_id)
                 report.removed.append(entry.doc_id)
 
@@ -206,40 +206,44 @@ class Syncer:
 
     def _write_batch(self, batch, manifest, report: SyncReport, bar: tqdm,
                      on_progress: Callable[[float, str], None] | None) -> None:
-        for doc, _, chunks in batch:
-            self.store.put_manifest(self._entry(doc, len(chunks), manifest.get(doc.doc_id), "indexing"))
+        self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "indexing") for doc, _, c in batch])
         nodes = [node for _, _, chunks in batch for node in chunks]
         texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
         vectors = self.embedding.get_text_embedding_batch(texts) if texts else []
         for node, vector in zip(nodes, vectors):
             node.embedding = vector
-        for doc, _, _ in batch:
-            self.store.delete_chunks_of(doc.doc_id)
+        self.store.delete_chunks_of([doc.doc_id for doc, _, _ in batch])
         if nodes:
             self.store.vector_store().add(nodes)
-        for doc, existed, chunks in batch:
-            self.store.put_manifest(self._entry(doc, len(chunks), manifest.get(doc.doc_id), "ok"))
+            self._write_second([(n.node_id, n.text, n.metadata) for n in nodes])
+        self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "ok") for doc, _, c in batch])
+        for doc, existed, _ in batch:
             (report.updated if existed else report.added).append(doc.doc_id)
         report.chunks_embedded += len(nodes)
         bar.update(len(nodes))
         if on_progress and bar.total:
             on_progress(bar.n / bar.total, f"{bar.n}/{bar.total} chunks")
 
+    def _write_second(self, chunks: list[tuple[str, str, dict]]) -> None:
+        """Second-embedder vectors for (chunk id, text, metadata) triples, when a second embedder is on."""
+        second = self.store.second
+        if second is None or not chunks:
+            return
+        vectors = load_second_embedding(self.settings).encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
+        second.upsert(ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
+                      metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
+
     def _sync_second(self) -> None:
-        """Give every chunk its second-embedder vector: new chunks, and indexes built before it was on."""
+        """Back-fill second-embedder vectors missing from an index built before the second embedder was on."""
         second = self.store.second
         if second is None or second.count() == self.store.chunk_count():
             return
         have = set(get_all(second, [])["ids"])
         got = get_all(self.store.chunks, ["documents", "metadatas"])
         missing = [(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if i not in have]
-        model = load_second_embedding(self.settings)
         for start in tqdm(range(0, len(missing), EMBED_BATCH), desc="second embedder", unit="batch",
                           disable=not self.show_progress, file=sys.stderr):
-            batch = missing[start:start + EMBED_BATCH]
-            vectors = model.encode([f"{m.get('title', '')}\n{t}" for _, t, m in batch])
-            second.upsert(ids=[i for i, _, _ in batch], embeddings=vectors.tolist(),
-                          metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in batch])
+            self._write_second(missing[start:start + EMBED_BATCH])
 
     @staticmethod
     def _entry(doc: LoadedDocument, chunks: int, previous: ManifestEntry | None, status: str) -> ManifestEntry:
