@@ -136,8 +136,12 @@ class Store:
             self.manifest.upsert(ids=[e.doc_id for e in entries], embeddings=[MANIFEST_VECTOR] * len(entries),
                                  metadatas=[e.metadata() for e in entries])
 
-    def delete_manifest(self, doc_id: str) -> None:
-        self.manifest.delete(ids=[doc_id])
+    def forget(self, doc_ids: Sequence[str]) -> None:
+        """Remove documents from the index: their chunks first, then their manifest records (crash-safe order:
+        a record left behind makes the next sync finish the removal)."""
+        if doc_ids:
+            self.delete_chunks_of(doc_ids)
+            self.manifest.delete(ids=list(doc_ids))
 
     def delete_chunks_of(self, doc_ids: Sequence[str]) -> None:
         """Delete every chunk (and second-embedder vector) of these documents in one call per collection."""

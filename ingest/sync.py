@@ -153,8 +153,7 @@ class Syncer:
         with ingest_lock(self.settings.data_dir):
             if doc_id not in self.store.manifest_entries():
                 return False
-            self.store.delete_chunks_of([doc_id])
-            self.store.delete_manifest(doc_id)
+            self.store.forget([doc_id])
             return True
 
     def _classify(self, files: list[SourceFile], manifest: dict[str, ManifestEntry],
@@ -184,9 +183,8 @@ class Syncer:
             path = Path(entry.path)
             inside = any(path.is_relative_to(folder) for folder in scanned)
             if inside and path not in present:
-                self.store.delete_chunks_of([entry.doc_id])
-                self.store.delete_manifest(entry.doc_id)
                 report.removed.append(entry.doc_id)
+        self.store.forget(report.removed)
 
     def _index(self, todo: list[tuple[LoadedDocument, bool]], manifest: dict[str, ManifestEntry],
                report: SyncReport, on_progress: Callable[[float, str], None] | None) -> None:
