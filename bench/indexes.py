@@ -44,7 +44,9 @@ def bench_settings(settings: Settings, data_dir: Path) -> Settings:
 def build_index(paragraphs: list[Paragraph], settings: Settings, name: str,
                 cache_dir: Path = CACHE_DIR) -> Store:
     """The Store of an index holding `paragraphs`, synced through Syncer (cached under cache_dir)."""
-    root = cache_dir / f"{name}-{pool_tag(paragraphs)}"
+    # One folder per index shape: a sync drops other shapes' collections, so runs with different chunk
+    # sizes must not share one.
+    root = cache_dir / f"{name}-{pool_tag(paragraphs)}-{settings.index_fingerprint}"
     write_files(paragraphs, root / "files")
     indexed = bench_settings(settings, root / "index")
     syncer = Syncer(indexed)
