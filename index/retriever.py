@@ -4,20 +4,20 @@ The multilingual e5 scores passages in the question's own language higher across
 the answer when it sits in a document of the other language. So:
 - dense candidates are the 2 × `candidates` nearest per language in the index (one unfiltered query), plus
   keyword hits;
-- each candidate's score is e5 cosine + SECOND_WEIGHT × USE cosine (USE is less tied to the question's
+- each candidate's score is e5 cosine + a USE weight × USE cosine (USE is less tied to the question's
   language and lifts cross-lingual Recall@1 by ~7 points) + a keyword weight × normalised BM25
-  (1.0 = every query term matched), the weight larger when question and passage share a language;
+  (1.0 = every query term matched); both weights depend on whether question and passage share a language;
 - the fused scores are centred within each passage language (minus the mean of that language's best
-  CENTERING_DEPTH), so how much a passage stands out within its language, not the language itself,
+  CENTERING_DEPTH = 3), so how much a passage stands out within its language, not the language itself,
   decides. (Dividing by the spread too helped XQuAD's hard mixed split but cost the kentrag eval 9 points
-  of hit@1 on its small corpus: BENCHMARKS.md.)
+  of hit@1 on its small corpus; centring on the best 3 instead of the best 10 helped it more: BENCHMARKS.md.)
 Weights tuned on the even-numbered XQuAD articles; measured in BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,10 +28,13 @@ from kentrag.embedding import load_second_embedding
 from kentrag.language import detect_language
 
 CANDIDATES = 40
-SECOND_WEIGHT = 0.2
-KEYWORD_WEIGHT_SAME_LANGUAGE = 0.08
+# Weights by whether question and passage share a language: within a language keywords are reliable and
+# e5 is strong; across languages USE carries more of the signal and keywords only match names and numbers.
+SECOND_WEIGHT_SAME_LANGUAGE = 0.1
+SECOND_WEIGHT_OTHER_LANGUAGE = 0.2
+KEYWORD_WEIGHT_SAME_LANGUAGE = 0.11
 KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
-CENTERING_DEPTH = 10
+CENTERING_DEPTH = 3
 
 
 @dataclass(frozen=True)
@@ -63,16 +66,51 @@ def _passage(chunk_id: str, text: str, meta: dict) -> Passage:
 
 
 def centre_per_language(scores: np.ndarray, languages: np.ndarray, depth: int) -> np.ndarray:
-    """Each language's scores minus the mean of its best `depth`."""
+    """Each language's scores minus the mean of its best `depth`.
+
+    A language with fewer than `depth` candidates fills the missing places with the mean of the best `depth`
+    of all languages: a lone passage is then compared almost as scored, instead of being centred onto 0
+    whatever its score (which made a corpus of one Turkish and one English document a coin toss).
+    """
+    reference = np.sort(scores)[-depth:].mean()
     out = scores.copy()
     for language in np.unique(languages):
         mask = languages == language
-        out[mask] -= np.sort(scores[mask])[-depth:].mean()
+        best = np.sort(scores[mask])[-depth:]
+        out[mask] -= (best.sum() + (depth - len(best)) * reference) / depth
     return out
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything `retrieve` reads, swapped in whole by `refresh` (so a query never sees half an update)."""
+
+    passages: list[Passage]
+    row_of: dict[str, int]
+    keyword: KeywordIndex
+    languages: tuple[str, ...]
+    vectors: np.ndarray  # e5, one row per passage
+    second_vectors: np.ndarray | None  # USE, same rows; None while USE is off or incomplete
+    second: object | None  # the USE encoder when second_vectors is set
+
+
+@dataclass(frozen=True)
+class _QuerySide:
+    """The query work that does not need the e5 vector (done while e5 runs)."""
+
+    language: str
+    keyword_scores: np.ndarray
+    second_vector: np.ndarray | None
+
+
 class HybridRetriever:
-    """Dense + keyword retrieval over one Store; call `refresh()` after the index changes."""
+    """Dense + keyword retrieval over one Store; call `refresh()` after the index changes.
+
+    The chunk vectors are kept in memory as float16 (~180 MB for e5 + USE at 100k chunks): Chroma gives the
+    nearest-neighbour candidates, the memory copy gives every candidate's e5 and USE similarity without a
+    Chroma read per query. The USE encoding and keyword scoring run in a worker thread while PyTorch embeds
+    the query (both release the GIL), so they cost little wall time.
+    """
 
     def __init__(self, store: Store, embedding, candidates: int = CANDIDATES, second_embedding=None) -> None:
         """`second_embedding` defaults to the one the store's settings name (see kentrag.embedding)."""
@@ -80,81 +118,101 @@ class HybridRetriever:
         self.embedding = embedding
         self.second_embedding = second_embedding
         self.candidates = candidates
-        self._lock = threading.Lock()
-        self._passages: list[Passage] = []
-        self._row_of: dict[str, int] = {}
-        self._keyword = KeywordIndex([])
-        self._languages: tuple[str, ...] = ()
-        self._second = None
-        self.refresh()
+        self._side_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retriever-side")
+        self._snapshot = self._load()
 
     def refresh(self) -> None:
-        """Reload the chunk texts from Chroma and rebuild the keyword index."""
-        got = get_all(self.store.chunks, ["documents", "metadatas"])
+        """Reload chunk texts and vectors from Chroma and rebuild the keyword index."""
+        self._snapshot = self._load()
+
+    def _load(self) -> _Snapshot:
+        got = get_all(self.store.chunks, ["documents", "metadatas", "embeddings"])
         passages = [_passage(i, t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
-        keyword = KeywordIndex([f"{p.title}\n{p.text}" for p in passages])
-        # USE only once every chunk has its vector (ingest writes them after the e5 ones).
-        complete = self.store.second is not None and passages and self.store.second.count() == len(passages)
-        second = (self.second_embedding or load_second_embedding(self.store.settings)) if complete else None
-        with self._lock:
-            self._passages = passages
-            self._row_of = {p.chunk_id: row for row, p in enumerate(passages)}
-            self._keyword = keyword
-            self._languages = tuple(sorted({p.language for p in passages}))
-            self._second = second
+        row_of = {p.chunk_id: row for row, p in enumerate(passages)}
+        second_vectors = self._second_vectors(row_of)
+        return _Snapshot(
+            passages=passages, row_of=row_of,
+            keyword=KeywordIndex([f"{p.title}\n{p.text}" for p in passages]),
+            languages=tuple(sorted({p.language for p in passages})),
+            vectors=_matrix(got["embeddings"]), second_vectors=second_vectors,
+            second=(self.second_embedding or load_second_embedding(self.store.settings))
+            if second_vectors is not None else None,
+        )
+
+    def _second_vectors(self, row_of: dict[str, int]) -> np.ndarray | None:
+        """USE vectors in passage order, or None unless every chunk has one (ingest writes them after e5)."""
+        if self.store.second is None or not row_of or self.store.second.count() != len(row_of):
+            return None
+        got = get_all(self.store.second, ["embeddings"])
+        if any(i not in row_of for i in got["ids"]):
+            return None
+        in_passage_order = np.empty((len(row_of), len(got["embeddings"][0])), dtype=np.float16)
+        in_passage_order[[row_of[i] for i in got["ids"]]] = _matrix(got["embeddings"])
+        return in_passage_order
 
     @property
     def size(self) -> int:
-        return len(self._passages)
+        return len(self._snapshot.passages)
 
-    def _nearest(self, vector: np.ndarray, k: int, language: str | None = None) -> list[tuple[str, float]]:
-        """Nearest chunks by e5 cosine, straight from Chroma (ids and distances only)."""
+    @property
+    def uses_second_embedder(self) -> bool:
+        """Whether USE scores count (its vectors are complete for the current index)."""
+        return self._snapshot.second is not None
+
+    def _nearest(self, vector: np.ndarray, k: int, language: str | None = None) -> list[str]:
+        """Ids of the nearest chunks by e5 cosine, from Chroma's HNSW index."""
         result = self.store.chunks.query(
             query_embeddings=[vector.tolist()], n_results=min(k, self.size),
-            where={"language": language} if language else None, include=["distances"],
+            where={"language": language} if language else None, include=[],
         )
-        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+        return result["ids"][0]
+
+    def _query_side(self, snapshot: _Snapshot, query: str) -> _QuerySide:
+        keyword = snapshot.keyword
+        second = snapshot.second
+        return _QuerySide(
+            language=detect_language(query),
+            keyword_scores=keyword.scores(query) / max(keyword.query_weight(query), 1e-6),
+            second_vector=second.encode([query])[0] if second is not None else None,
+        )
+
+    def _candidate_rows(self, snapshot: _Snapshot, vector: np.ndarray, keyword_scores: np.ndarray) -> np.ndarray:
+        """Rows of the dense candidates of every language plus the best keyword hits."""
+        # One unfiltered query (a language filter makes Chroma scan: 200 ms at 100k chunks); a language with
+        # too few candidates to centre on gets a filtered query of its own.
+        ids = self._nearest(vector, self.candidates * 2 * len(snapshot.languages))
+        rows = {snapshot.row_of[c] for c in ids if c in snapshot.row_of}
+        found = Counter(snapshot.passages[row].language for row in rows)
+        for language in snapshot.languages:
+            if found[language] < CENTERING_DEPTH:
+                rows.update(snapshot.row_of[c] for c in self._nearest(vector, self.candidates, language)
+                            if c in snapshot.row_of)
+        rows.update(row for row, _ in best_rows(keyword_scores, self.candidates))
+        return np.asarray(sorted(rows), dtype=np.int64)
 
     def retrieve(self, query: str, k: int = 5) -> list[Passage]:
         """The k best passages for the query, best first."""
-        if self.size == 0 or not query.strip():
+        snapshot = self._snapshot
+        if not snapshot.passages or not query.strip():
             return []
+        side_work = self._side_worker.submit(self._query_side, snapshot, query)
         vector = np.asarray(self.embedding.get_query_embedding(query), dtype=np.float32)
-        with self._lock:
-            passages, keyword, row_of, languages, second = (
-                self._passages, self._keyword, self._row_of, self._languages, self._second)
-        # One unfiltered query (a language filter makes Chroma scan: 200 ms at 100k chunks); a language with
-        # too few candidates to centre on gets a filtered query of its own.
-        dense = dict(self._nearest(vector, self.candidates * 2 * len(languages)))
-        found = Counter(passages[row_of[c]].language for c in dense if c in row_of)
-        for language in languages:
-            if found[language] < CENTERING_DEPTH:
-                dense.update(self._nearest(vector, self.candidates, language))
-        keyword_scores = keyword.scores(query) / max(keyword.query_weight(query), 1e-6)
-        rows = sorted({row_of[c] for c in dense if c in row_of}
-                      | {row for row, _ in best_rows(keyword_scores, self.candidates)})
-        ids = [passages[row].chunk_id for row in rows]
-        dense.update(_similarities(self.store.chunks, vector, [c for c in ids if c not in dense]))
-        dense_scores = np.asarray([dense.get(c, 0.0) for c in ids], dtype=np.float64)
-        fused = dense_scores.copy()
-        if second is not None:
-            query_vector = second.encode([query])[0]
-            found = _similarities(self.store.second, query_vector, ids)
-            fused += SECOND_WEIGHT * np.asarray([found.get(c, 0.0) for c in ids])
-        passage_languages = np.asarray([passages[row].language for row in rows])
-        same = passage_languages == detect_language(query)
-        row_keyword = keyword_scores[rows]
-        fused += np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword
+        side = side_work.result()
+        rows = self._candidate_rows(snapshot, vector, side.keyword_scores)
+        dense = snapshot.vectors[rows].astype(np.float32) @ vector
+        passage_languages = np.asarray([snapshot.passages[row].language for row in rows])
+        same = passage_languages == side.language
+        row_keyword = side.keyword_scores[rows]
+        fused = dense + np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword
+        if side.second_vector is not None:
+            second = snapshot.second_vectors[rows].astype(np.float32) @ side.second_vector
+            fused += np.where(same, SECOND_WEIGHT_SAME_LANGUAGE, SECOND_WEIGHT_OTHER_LANGUAGE) * second
         final = centre_per_language(fused, passage_languages, CENTERING_DEPTH)
         order = np.argsort(-final, kind="stable")[:k]
-        return [replace(passages[rows[i]], score=float(final[i]), dense=float(dense_scores[i]),
+        return [replace(snapshot.passages[rows[i]], score=float(final[i]), dense=float(dense[i]),
                         keyword=float(row_keyword[i])) for i in order]
 
 
-def _similarities(collection, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
-    """Cosine similarity of the query vector to the given chunks' stored vectors in `collection`."""
-    if not chunk_ids:
-        return {}
-    got = collection.get(ids=chunk_ids, include=["embeddings"])
-    matrix = np.asarray(got["embeddings"], dtype=np.float32)
-    return dict(zip(got["ids"], (matrix @ vector).tolist()))
+def _matrix(vectors: list) -> np.ndarray:
+    """Stored vectors as a float16 matrix (half the memory; similarities are computed in float32)."""
+    return np.asarray(vectors, dtype=np.float16).reshape(len(vectors), -1) if len(vectors) else np.zeros((0, 0))

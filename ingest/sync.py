@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
 
@@ -193,19 +195,23 @@ class Syncer:
         bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not self.show_progress or total == 0,
                    file=sys.stderr)
         batch: list[tuple[LoadedDocument, bool, list[TextNode]]] = []
-        for item in planned:
-            batch.append(item)
-            if sum(len(c) for _, _, c in batch) >= EMBED_BATCH:
-                self._write_batch(batch, manifest, report, bar, on_progress)
-                batch = []
-        if batch:
-            self._write_batch(batch, manifest, report, bar, on_progress)
+        # USE (numpy) encodes a batch in this worker while PyTorch embeds it with e5: both release the GIL.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-embedder") as worker:
+            for item in planned:
+                batch.append(item)
+                if sum(len(c) for _, _, c in batch) >= EMBED_BATCH:
+                    self._write_batch(batch, manifest, report, bar, on_progress, worker)
+                    batch = []
+            if batch:
+                self._write_batch(batch, manifest, report, bar, on_progress, worker)
         bar.close()
 
     def _write_batch(self, batch, manifest, report: SyncReport, bar: tqdm,
-                     on_progress: Callable[[float, str], None] | None) -> None:
+                     on_progress: Callable[[float, str], None] | None, worker: ThreadPoolExecutor) -> None:
         self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "indexing") for doc, _, c in batch])
         nodes = [node for _, _, chunks in batch for node in chunks]
+        chunks = [(n.node_id, n.text, n.metadata) for n in nodes]
+        second_vectors = worker.submit(self._encode_second, chunks)
         texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
         vectors = self.embedding.get_text_embedding_batch(texts) if texts else []
         for node, vector in zip(nodes, vectors):
@@ -213,7 +219,7 @@ class Syncer:
         self.store.delete_chunks_of([doc.doc_id for doc, _, _ in batch])
         if nodes:
             self.store.vector_store().add(nodes)
-            self._write_second([(n.node_id, n.text, n.metadata) for n in nodes])
+            self._upsert_second(chunks, second_vectors.result())
         self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "ok") for doc, _, c in batch])
         for doc, existed, _ in batch:
             (report.updated if existed else report.added).append(doc.doc_id)
@@ -222,14 +228,18 @@ class Syncer:
         if on_progress and bar.total:
             on_progress(bar.n / bar.total, f"{bar.n}/{bar.total} chunks")
 
-    def _write_second(self, chunks: list[tuple[str, str, dict]]) -> None:
-        """Second-embedder vectors for (chunk id, text, metadata) triples, when a second embedder is on."""
-        second = self.store.second
-        if second is None or not chunks:
-            return
-        vectors = load_second_embedding(self.settings).encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
-        second.upsert(ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
-                      metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
+    def _encode_second(self, chunks: list[tuple[str, str, dict]]) -> np.ndarray | None:
+        """Second-embedder vectors of (chunk id, text, metadata) triples; None when no second embedder is on."""
+        if self.store.second is None or not chunks:
+            return None
+        return load_second_embedding(self.settings).encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
+
+    def _upsert_second(self, chunks: list[tuple[str, str, dict]], vectors: np.ndarray | None) -> None:
+        """Store second-embedder vectors beside the chunks (same ids)."""
+        if vectors is not None:
+            self.store.second.upsert(
+                ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
+                metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
 
     def _sync_second(self) -> None:
         """Back-fill second-embedder vectors missing from an index built before the second embedder was on."""
@@ -241,7 +251,8 @@ class Syncer:
         missing = [(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if i not in have]
         for start in tqdm(range(0, len(missing), EMBED_BATCH), desc="second embedder", unit="batch",
                           disable=not self.show_progress, file=sys.stderr):
-            self._write_second(missing[start:start + EMBED_BATCH])
+            chunks = missing[start:start + EMBED_BATCH]
+            self._upsert_second(chunks, self._encode_second(chunks))
 
     @staticmethod
     def _entry(doc: LoadedDocument, chunks: int, previous: ManifestEntry | None, status: str) -> ManifestEntry:

@@ -33,6 +33,23 @@ def test_retrieval_smoke_prints_every_split_and_method(capsys: pytest.CaptureFix
     # Recall can only grow with depth.
     for r1, r5 in zip(_table_rows(out, "R@1 "), _table_rows(out, "R@5 ")):
         assert all(float(a) <= float(b) for a, b in zip(r1[1:], r5[1:]))
+    goal_table = out.split("### Against the goal")[1]
+    assert sum(line.startswith("| ") and "→" in line for line in goal_table.splitlines()) == 8
+
+
+@pytest.mark.parametrize(("default_r1", "verdict"), [(0.93, "30% ✓"), (0.92, "20% ✗")])
+def test_goal_rows_measure_misses_cut_against_the_best_single_method(default_r1: float, verdict: str) -> None:
+    from bench.retrieval import goal_rows
+
+    def scores(r1: float, r5: float = 0.95, mrr: float = 0.9) -> dict[str, float]:
+        return {"R@1": r1, "R@5": r5, "MRR@10": mrr}
+
+    summary = {"tr→tr": {"BM25": scores(0.8), "BM25-p5": scores(0.9), "e5": scores(0.85, r5=0.99),
+                         "USE": scores(0.7), "RRF e5+USE": scores(0.99), "default": scores(default_r1, r5=0.98)}}
+    [[split, best, best_r1, goal, r1, cut, not_worse]] = goal_rows(summary)
+    assert (split, best, best_r1, r1, cut) == ("tr→tr", "BM25-p5", 0.9, default_r1, verdict)
+    assert goal == pytest.approx(0.93)
+    assert not_worse == "✗"  # e5's Recall@5 (0.99) beats the default's (0.98); fusions are not compared
 
 
 def _first_row_under(output: str, column: str) -> list[float]:

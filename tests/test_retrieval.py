@@ -57,6 +57,7 @@ def test_same_language_question_and_passage_fields(retriever: HybridRetriever) -
 
 
 def test_k_and_empty_query(retriever: HybridRetriever) -> None:
+    assert retriever.uses_second_embedder
     assert len(retriever.retrieve("library", k=1)) == 1
     assert retriever.retrieve("   ") == []
 
@@ -74,3 +75,60 @@ def test_keyword_index_matches_across_case_and_suffixes() -> None:
     assert index.top("Bursa'nın suyu", 1)[0][0] == 1
     assert index.top("metrosu", 1)[0][0] == 2
     assert index.top("zzz", 3) == []
+
+
+def test_dense_scores_are_the_stored_vectors_similarities(retriever: HybridRetriever) -> None:
+    """The in-memory float16 copy gives the same cosine as Chroma's own nearest-neighbour search."""
+    query = "How long will the Esenboğa metro line be?"
+    passages = retriever.retrieve(query, k=4)
+    vector = retriever.embedding.get_query_embedding(query)
+    found = retriever.store.chunks.query(query_embeddings=[vector], n_results=4, include=["distances"])
+    chroma = {i: 1.0 - d for i, d in zip(found["ids"][0], found["distances"][0])}
+    assert {p.chunk_id for p in passages} == set(chroma)
+    for passage in passages:
+        assert passage.dense == pytest.approx(chroma[passage.chunk_id], abs=2e-3)
+
+
+def test_refresh_picks_up_added_and_removed_documents(tmp_path: Path) -> None:
+    from index.store import Store
+    from ingest.sync import Syncer
+    from kentrag.embedding import load_embedding
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("metro.txt", "library.txt"):
+        (folder / name).write_text(DOCUMENTS[name], encoding="utf-8")
+    settings = make_settings(tmp_path / "index", corpus_dir=folder)
+    syncer = Syncer(settings, show_progress=False)
+    syncer.sync([folder])
+    retriever = HybridRetriever(Store(settings), load_embedding(settings))
+    question = "Bursa'da akıllı sayaçlar kayıp kaçak oranını ne kadar düşürdü?"
+    assert "su.txt" not in {p.doc_id for p in retriever.retrieve(question, k=3)}
+
+    (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
+    (folder / "metro.txt").unlink()
+    syncer.sync([folder])
+    retriever.refresh()
+    found = retriever.retrieve(question, k=3)
+    assert found[0].doc_id == "su.txt"
+    assert "metro.txt" not in {p.doc_id for p in found}
+
+
+def test_missing_use_vectors_fall_back_to_e5_and_keywords(tmp_path: Path) -> None:
+    """An index whose USE vectors are incomplete (e.g. an interrupted back-fill) still answers, without USE."""
+    from index.store import Store
+    from ingest.sync import Syncer
+    from kentrag.embedding import load_embedding
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in DOCUMENTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path / "index", corpus_dir=folder)
+    Syncer(settings, show_progress=False).sync([folder])
+    store = Store(settings)
+    store.second.delete(ids=store.second.get(include=[])["ids"][:1])
+    retriever = HybridRetriever(store, load_embedding(settings))
+    assert not retriever.uses_second_embedder
+    passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
+    assert passages[0].doc_id == "su.txt"
