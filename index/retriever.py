@@ -17,7 +17,6 @@ Weights tuned on the even-numbered XQuAD articles; measured in BENCHMARKS.md.
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,6 +34,8 @@ SECOND_WEIGHT_OTHER_LANGUAGE = 0.2
 KEYWORD_WEIGHT_SAME_LANGUAGE = 0.11
 KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
 CENTERING_DEPTH = 3
+# Up to this many chunks an exact numpy scan finds the dense candidates faster than a Chroma query.
+EXACT_SEARCH_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -87,29 +88,22 @@ class _Snapshot:
 
     passages: list[Passage]
     row_of: dict[str, int]
+    passage_languages: np.ndarray  # one per row
+    languages: tuple[str, ...]  # the distinct ones
     keyword: KeywordIndex
-    languages: tuple[str, ...]
-    vectors: np.ndarray  # e5, one row per passage
-    second_vectors: np.ndarray | None  # USE, same rows; None while USE is off or incomplete
+    vectors: np.ndarray  # e5, float32, one row per passage
+    second_vectors: np.ndarray | None  # USE, float16, same rows; None while USE is off or incomplete
     second: object | None  # the USE encoder when second_vectors is set
-
-
-@dataclass(frozen=True)
-class _QuerySide:
-    """The query work that does not need the e5 vector (done while e5 runs)."""
-
-    language: str
-    keyword_scores: np.ndarray
-    second_vector: np.ndarray | None
 
 
 class HybridRetriever:
     """Dense + keyword retrieval over one Store; call `refresh()` after the index changes.
 
-    The chunk vectors are kept in memory as float16 (~180 MB for e5 + USE at 100k chunks): Chroma gives the
-    nearest-neighbour candidates, the memory copy gives every candidate's e5 and USE similarity without a
-    Chroma read per query. The USE encoding and keyword scoring run in a worker thread while PyTorch embeds
-    the query (both release the GIL), so they cost little wall time.
+    The chunk vectors are kept in memory (e5 as float32, USE as float16: ~250 MB at 100k chunks), so every
+    candidate's similarities come without a Chroma read per query. Up to EXACT_SEARCH_LIMIT chunks the dense
+    candidates come from an exact numpy scan of that copy (faster than Chroma's query there, and exact);
+    above it from Chroma's HNSW index. (Encoding USE in a thread while PyTorch embeds the query measured no
+    faster on 2 cores: both are memory-bound; BENCHMARKS.md.)
     """
 
     def __init__(self, store: Store, embedding, candidates: int = CANDIDATES, second_embedding=None) -> None:
@@ -118,7 +112,6 @@ class HybridRetriever:
         self.embedding = embedding
         self.second_embedding = second_embedding
         self.candidates = candidates
-        self._side_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="retriever-side")
         self._snapshot = self._load()
 
     def refresh(self) -> None:
@@ -130,11 +123,12 @@ class HybridRetriever:
         passages = [_passage(i, t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         row_of = {p.chunk_id: row for row, p in enumerate(passages)}
         second_vectors = self._second_vectors(row_of)
+        languages = [p.language for p in passages]
         return _Snapshot(
-            passages=passages, row_of=row_of,
+            passages=passages, row_of=row_of, passage_languages=np.asarray(languages),
+            languages=tuple(sorted(set(languages))),
             keyword=KeywordIndex([f"{p.title}\n{p.text}" for p in passages]),
-            languages=tuple(sorted({p.language for p in passages})),
-            vectors=_matrix(got["embeddings"]), second_vectors=second_vectors,
+            vectors=_matrix(got["embeddings"], np.float32), second_vectors=second_vectors,
             second=(self.second_embedding or load_second_embedding(self.store.settings))
             if second_vectors is not None else None,
         )
@@ -147,7 +141,7 @@ class HybridRetriever:
         if any(i not in row_of for i in got["ids"]):
             return None
         in_passage_order = np.empty((len(row_of), len(got["embeddings"][0])), dtype=np.float16)
-        in_passage_order[[row_of[i] for i in got["ids"]]] = _matrix(got["embeddings"])
+        in_passage_order[[row_of[i] for i in got["ids"]]] = _matrix(got["embeddings"], np.float16)
         return in_passage_order
 
     @property
@@ -159,34 +153,31 @@ class HybridRetriever:
         """Whether USE scores count (its vectors are complete for the current index)."""
         return self._snapshot.second is not None
 
-    def _nearest(self, vector: np.ndarray, k: int, language: str | None = None) -> list[str]:
-        """Ids of the nearest chunks by e5 cosine, from Chroma's HNSW index."""
+    def _nearest_rows(self, snapshot: _Snapshot, vector: np.ndarray, k: int, language: str | None = None) -> set[int]:
+        """Rows of the k nearest chunks by e5 cosine (of one language, if given)."""
+        if len(snapshot.passages) <= EXACT_SEARCH_LIMIT:
+            similarities = snapshot.vectors @ vector
+            if language:
+                similarities[snapshot.passage_languages != language] = -np.inf
+            k = min(k, len(similarities))
+            best = np.argpartition(-similarities, k - 1)[:k]
+            return {int(row) for row in best if similarities[row] > -np.inf}
         result = self.store.chunks.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, self.size),
+            query_embeddings=[vector.tolist()], n_results=min(k, len(snapshot.passages)),
             where={"language": language} if language else None, include=[],
         )
-        return result["ids"][0]
-
-    def _query_side(self, snapshot: _Snapshot, query: str) -> _QuerySide:
-        keyword = snapshot.keyword
-        second = snapshot.second
-        return _QuerySide(
-            language=detect_language(query),
-            keyword_scores=keyword.scores(query) / max(keyword.query_weight(query), 1e-6),
-            second_vector=second.encode([query])[0] if second is not None else None,
-        )
+        return {snapshot.row_of[c] for c in result["ids"][0] if c in snapshot.row_of}
 
     def _candidate_rows(self, snapshot: _Snapshot, vector: np.ndarray, keyword_scores: np.ndarray) -> np.ndarray:
         """Rows of the dense candidates of every language plus the best keyword hits."""
-        # One unfiltered query (a language filter makes Chroma scan: 200 ms at 100k chunks); a language with
-        # too few candidates to centre on gets a filtered query of its own.
-        ids = self._nearest(vector, self.candidates * 2 * len(snapshot.languages))
-        rows = {snapshot.row_of[c] for c in ids if c in snapshot.row_of}
-        found = Counter(snapshot.passages[row].language for row in rows)
-        for language in snapshot.languages:
+        # One unfiltered search (a language filter makes Chroma scan: 200 ms at 100k chunks); a language with
+        # too few candidates to centre on gets a filtered search of its own.
+        languages = snapshot.languages
+        rows = self._nearest_rows(snapshot, vector, self.candidates * 2 * len(languages))
+        found = Counter(snapshot.passage_languages[sorted(rows)].tolist())
+        for language in languages:
             if found[language] < CENTERING_DEPTH:
-                rows.update(snapshot.row_of[c] for c in self._nearest(vector, self.candidates, language)
-                            if c in snapshot.row_of)
+                rows |= self._nearest_rows(snapshot, vector, self.candidates, language)
         rows.update(row for row, _ in best_rows(keyword_scores, self.candidates))
         return np.asarray(sorted(rows), dtype=np.int64)
 
@@ -195,17 +186,16 @@ class HybridRetriever:
         snapshot = self._snapshot
         if not snapshot.passages or not query.strip():
             return []
-        side_work = self._side_worker.submit(self._query_side, snapshot, query)
         vector = np.asarray(self.embedding.get_query_embedding(query), dtype=np.float32)
-        side = side_work.result()
-        rows = self._candidate_rows(snapshot, vector, side.keyword_scores)
-        dense = snapshot.vectors[rows].astype(np.float32) @ vector
-        passage_languages = np.asarray([snapshot.passages[row].language for row in rows])
-        same = passage_languages == side.language
-        row_keyword = side.keyword_scores[rows]
+        keyword_scores = snapshot.keyword.scores(query) / max(snapshot.keyword.query_weight(query), 1e-6)
+        rows = self._candidate_rows(snapshot, vector, keyword_scores)
+        dense = snapshot.vectors[rows] @ vector
+        passage_languages = snapshot.passage_languages[rows]
+        same = passage_languages == detect_language(query)
+        row_keyword = keyword_scores[rows]
         fused = dense + np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword
-        if side.second_vector is not None:
-            second = snapshot.second_vectors[rows].astype(np.float32) @ side.second_vector
+        if snapshot.second is not None:
+            second = snapshot.second_vectors[rows].astype(np.float32) @ snapshot.second.encode([query])[0]
             fused += np.where(same, SECOND_WEIGHT_SAME_LANGUAGE, SECOND_WEIGHT_OTHER_LANGUAGE) * second
         final = centre_per_language(fused, passage_languages, CENTERING_DEPTH)
         order = np.argsort(-final, kind="stable")[:k]
@@ -213,6 +203,6 @@ class HybridRetriever:
                         keyword=float(row_keyword[i])) for i in order]
 
 
-def _matrix(vectors: list) -> np.ndarray:
-    """Stored vectors as a float16 matrix (half the memory; similarities are computed in float32)."""
-    return np.asarray(vectors, dtype=np.float16).reshape(len(vectors), -1) if len(vectors) else np.zeros((0, 0))
+def _matrix(vectors: list, dtype: type) -> np.ndarray:
+    """Stored vectors as one matrix (an empty index gives a 0 × 0 one)."""
+    return np.asarray(vectors, dtype=dtype).reshape(len(vectors), -1) if len(vectors) else np.zeros((0, 0), dtype)

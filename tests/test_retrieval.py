@@ -132,3 +132,15 @@ def test_missing_use_vectors_fall_back_to_e5_and_keywords(tmp_path: Path) -> Non
     assert not retriever.uses_second_embedder
     passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
     assert passages[0].doc_id == "su.txt"
+
+
+def test_chroma_search_above_the_exact_search_limit_gives_the_same_ranking(
+        retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large indexes take their dense candidates from Chroma's HNSW index instead of the numpy scan."""
+    import index.retriever
+
+    questions = ["Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?", "library week workshops",
+                 "Bursa su kaybı"]
+    exact = [[(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(q, k=4)] for q in questions]
+    monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
+    assert [[(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(q, k=4)] for q in questions] == exact

@@ -11,9 +11,11 @@ import pytest
 from conftest import make_settings
 from robustness import Spawned, assert_consistent, assert_same_index, index_snapshot, run_cli, small_corpus
 
+from ingest.sync import EMBED_BATCH
+
 pytestmark = pytest.mark.slow
 
-DOCS = 30  # 75 chunks: two embedding batches
+DOCS = 60  # ~150 chunks: two embedding batches of EMBED_BATCH
 
 
 def embedded_chunks(stderr: str) -> int:
@@ -34,7 +36,7 @@ def clean_build(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> dict:
     assert result.code == 0, result.err
     snapshot = index_snapshot(make_settings(data, corpus))
     assert_consistent(snapshot)
-    assert len(snapshot["manifest"]) == DOCS and snapshot["count"] > 64
+    assert len(snapshot["manifest"]) == DOCS and snapshot["count"] > EMBED_BATCH
     return snapshot
 
 
