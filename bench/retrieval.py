@@ -82,10 +82,12 @@ def scores_of(flags: list[bool]) -> dict[str, float]:
 
 
 def default_ranking(retriever: HybridRetriever, query: str, exclude: str | None) -> list[str]:
-    """Paragraph ranking from the production retriever's chunk ranking."""
+    """Paragraph ranking from the production retriever's chunk ranking. The excluded paragraph is taken out
+    of the pool before scoring, not only out of the ranking: left in, it would still shape the fusion (its
+    language's centring), which made the hard mixed split look easier than it is."""
     docs: list[str] = []
-    for passage in retriever.retrieve(query, k=6 * DEPTH):
-        if passage.doc_id not in docs and passage.doc_id != exclude:
+    for passage in retriever.retrieve(query, k=6 * DEPTH, exclude={exclude} if exclude else frozenset()):
+        if passage.doc_id not in docs:
             docs.append(passage.doc_id)
     return docs[:DEPTH]
 

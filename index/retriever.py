@@ -8,15 +8,15 @@ the answer when it sits in a document of the other language. So:
   language and lifts cross-lingual Recall@1 by ~7 points) + a keyword weight × normalised BM25
   (1.0 = every query term matched); both weights depend on whether question and passage share a language;
 - the fused scores are centred within each passage language (minus the mean of that language's best
-  CENTERING_DEPTH = 3), so how much a passage stands out within its language, not the language itself,
-  decides. (Dividing by the spread too helped XQuAD's hard mixed split but cost the kentrag eval 9 points
-  of hit@1 on its small corpus; centring on the best 3 instead of the best 10 helped it more: BENCHMARKS.md.)
+  CENTERING_DEPTH), so how much a passage stands out within its language, not the language itself,
+  decides. (Dividing by the spread too, or centring on fewer passages, cost the kentrag eval: BENCHMARKS.md.)
 Weights tuned on the even-numbered XQuAD articles; measured in BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,9 +31,9 @@ CANDIDATES = 40
 # e5 is strong; across languages USE carries more of the signal and keywords only match names and numbers.
 SECOND_WEIGHT_SAME_LANGUAGE = 0.1
 SECOND_WEIGHT_OTHER_LANGUAGE = 0.2
-KEYWORD_WEIGHT_SAME_LANGUAGE = 0.11
+KEYWORD_WEIGHT_SAME_LANGUAGE = 0.08
 KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
-CENTERING_DEPTH = 3
+CENTERING_DEPTH = 10
 # Up to this many chunks an exact numpy scan finds the dense candidates faster than a Chroma query.
 EXACT_SEARCH_LIMIT = 20_000
 
@@ -168,8 +168,10 @@ class HybridRetriever:
         )
         return {snapshot.row_of[c] for c in result["ids"][0] if c in snapshot.row_of}
 
-    def _candidate_rows(self, snapshot: _Snapshot, vector: np.ndarray, keyword_scores: np.ndarray) -> np.ndarray:
-        """Rows of the dense candidates of every language plus the best keyword hits."""
+    def _candidate_rows(self, snapshot: _Snapshot, vector: np.ndarray, keyword_scores: np.ndarray,
+                        exclude: Collection[str]) -> np.ndarray:
+        """Rows of the dense candidates of every language plus the best keyword hits, without the chunks of
+        the `exclude` documents."""
         # One unfiltered search (a language filter makes Chroma scan: 200 ms at 100k chunks); a language with
         # too few candidates to centre on gets a filtered search of its own.
         languages = snapshot.languages
@@ -179,16 +181,19 @@ class HybridRetriever:
             if found[language] < CENTERING_DEPTH:
                 rows |= self._nearest_rows(snapshot, vector, self.candidates, language)
         rows.update(row for row, _ in best_rows(keyword_scores, self.candidates))
-        return np.asarray(sorted(rows), dtype=np.int64)
+        return np.asarray(sorted(r for r in rows if snapshot.passages[r].doc_id not in exclude), dtype=np.int64)
 
-    def retrieve(self, query: str, k: int = 5) -> list[Passage]:
-        """The k best passages for the query, best first."""
+    def retrieve(self, query: str, k: int = 5, exclude: Collection[str] = frozenset()) -> list[Passage]:
+        """The k best passages for the query, best first; documents in `exclude` are left out before scoring
+        (they do not take part in the per-language centring either)."""
         snapshot = self._snapshot
         if not snapshot.passages or not query.strip():
             return []
         vector = np.asarray(self.embedding.get_query_embedding(query), dtype=np.float32)
         keyword_scores = snapshot.keyword.scores(query) / max(snapshot.keyword.query_weight(query), 1e-6)
-        rows = self._candidate_rows(snapshot, vector, keyword_scores)
+        rows = self._candidate_rows(snapshot, vector, keyword_scores, exclude)
+        if not len(rows):
+            return []
         dense = snapshot.vectors[rows] @ vector
         passage_languages = snapshot.passage_languages[rows]
         same = passage_languages == detect_language(query)

@@ -144,3 +144,14 @@ def test_chroma_search_above_the_exact_search_limit_gives_the_same_ranking(
     exact = [[(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(q, k=4)] for q in questions]
     monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
     assert [[(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(q, k=4)] for q in questions] == exact
+
+
+def test_excluded_documents_are_left_out_before_scoring(retriever: HybridRetriever) -> None:
+    question = "How long will the Esenboğa metro line be?"
+    assert retriever.retrieve(question, k=1)[0].doc_id == "metro.txt"
+    without = retriever.retrieve(question, k=10, exclude={"metro.txt"})
+    assert without and "metro.txt" not in {p.doc_id for p in without}
+    # Left out of the English centring too, so the other English passage scores differently.
+    library = {p.doc_id: p.score for p in retriever.retrieve(question, k=10)}["library.txt"]
+    assert {p.doc_id: p.score for p in without}["library.txt"] != pytest.approx(library, abs=1e-4)
+    assert retriever.retrieve(question, k=10, exclude=set(DOCUMENTS)) == []
