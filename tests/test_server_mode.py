@@ -116,8 +116,11 @@ def test_server_down_is_a_clear_error_and_recovers(served: Settings, server: Chr
     message = f"cannot open the Chroma server at 127.0.0.1:{server.port}"
     server.kill()
     try:
+        # A running assistant keeps answering from the chunks it loaded (a small index is searched in memory);
+        # reloading them reports the server.
+        assert assistant.ask(QUESTION).found
         with pytest.raises(StoreUnavailable, match=message):
-            assistant.ask(QUESTION)
+            assistant.refresh()
         for argv in (("ask", QUESTION), ("ingest", str(CORPUS / DOC)), ("documents",)):
             result = run_cli("--data-dir", data, *argv, env=env)
             assert result.code == 2 and result.err.startswith(f"kentrag: {message}"), (argv, result.err)
