@@ -2,15 +2,15 @@
 
 The multilingual e5 scores passages in the question's own language higher across the board, which buries
 the answer when it sits in a document of the other language. So:
-- dense candidates are the 2 × `candidates` nearest per language in the index (one unfiltered query), plus
-  keyword hits;
+- dense candidates are the 2 × `candidates` × (number of languages) nearest chunks (one unfiltered search),
+  plus keyword hits;
 - each candidate's score is e5 cosine + a USE weight × USE cosine (USE is less tied to the question's
   language and lifts cross-lingual Recall@1 by ~7 points) + a keyword weight × normalised BM25
   (1.0 = every query term matched); both weights depend on whether question and passage share a language;
 - the fused scores are centred within each passage language (minus the mean of that language's best
   CENTERING_DEPTH), so how much a passage stands out within its language, not the language itself,
   decides. (Dividing by the spread too, or centring on fewer passages, cost the kentrag eval: BENCHMARKS.md.)
-Weights tuned on the even-numbered XQuAD articles; measured in BENCHMARKS.md.
+Weights chosen on XQuAD and the kentrag eval; measured in BENCHMARKS.md.
 """
 
 from __future__ import annotations

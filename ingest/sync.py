@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
 
@@ -213,8 +212,7 @@ class Syncer:
         self.store.delete_chunks_of([doc.doc_id for doc, _, _ in batch])
         if nodes:
             self.store.vector_store().add(nodes)
-            chunks = [(n.node_id, n.text, n.metadata) for n in nodes]
-            self._upsert_second(chunks, self._encode_second(chunks))
+            self._write_second([(n.node_id, n.text, n.metadata) for n in nodes])
         self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "ok") for doc, _, c in batch])
         for doc, existed, _ in batch:
             (report.updated if existed else report.added).append(doc.doc_id)
@@ -233,18 +231,14 @@ class Syncer:
             in_order[i] = vector
         return in_order
 
-    def _encode_second(self, chunks: list[tuple[str, str, dict]]) -> np.ndarray | None:
-        """Second-embedder vectors of (chunk id, text, metadata) triples; None when no second embedder is on."""
-        if self.store.second is None or not chunks:
-            return None
-        return load_second_embedding(self.settings).encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
-
-    def _upsert_second(self, chunks: list[tuple[str, str, dict]], vectors: np.ndarray | None) -> None:
-        """Store second-embedder vectors beside the chunks (same ids)."""
-        if vectors is not None:
-            self.store.second.upsert(
-                ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
-                metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
+    def _write_second(self, chunks: list[tuple[str, str, dict]]) -> None:
+        """Second-embedder vectors for (chunk id, text, metadata) triples, when a second embedder is on."""
+        second = self.store.second
+        if second is None or not chunks:
+            return
+        vectors = load_second_embedding(self.settings).encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
+        second.upsert(ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
+                      metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
 
     def _sync_second(self) -> None:
         """Back-fill second-embedder vectors missing from an index built before the second embedder was on."""
@@ -256,8 +250,7 @@ class Syncer:
         missing = [(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if i not in have]
         for start in tqdm(range(0, len(missing), EMBED_BATCH), desc="second embedder", unit="batch",
                           disable=not self.show_progress, file=sys.stderr):
-            chunks = missing[start:start + EMBED_BATCH]
-            self._upsert_second(chunks, self._encode_second(chunks))
+            self._write_second(missing[start:start + EMBED_BATCH])
 
     @staticmethod
     def _entry(doc: LoadedDocument, chunks: int, previous: ManifestEntry | None, status: str) -> ManifestEntry:
