@@ -4,9 +4,10 @@ The multilingual e5 scores passages in the question's own language higher across
 the answer when it sits in a document of the other language. So:
 - dense candidates are the 2 × `candidates` × (number of languages) nearest chunks (one unfiltered search),
   plus keyword hits;
-- each candidate's score is e5 cosine + a USE weight × USE cosine (USE is less tied to the question's
-  language and lifts cross-lingual Recall@1 by ~7 points) + a keyword weight × normalised BM25
-  (1.0 = every query term matched); both weights depend on whether question and passage share a language;
+- each candidate's score is e5 cosine + a keyword weight × normalised BM25 (1.0 = every query term
+  matched), the weight larger when question and passage share a language; a passage in another language
+  than the question's also gets SECOND_WEIGHT_OTHER_LANGUAGE × USE cosine (USE is less tied to the
+  question's language and lifts cross-lingual Recall@1 by ~7 points);
 - the fused scores are centred within each passage language (minus the mean of that language's best
   CENTERING_DEPTH), so how much a passage stands out within its language, not the language itself,
   decides. (Dividing by the spread too, or centring on fewer passages, cost the kentrag eval: BENCHMARKS.md.)
@@ -27,9 +28,9 @@ from kentrag.embedding import load_second_embedding
 from kentrag.language import detect_language
 
 CANDIDATES = 40
-# Weights by whether question and passage share a language: within a language keywords are reliable and
-# e5 is strong; across languages USE carries more of the signal and keywords only match names and numbers.
-SECOND_WEIGHT_SAME_LANGUAGE = 0.1
+# Weights by whether question and passage share a language: within a language keywords are reliable, e5 is
+# strong and USE only adds noise; across languages USE carries much of the signal and keywords only match
+# names and numbers. (USE on same-language passages too, at 0.1 or 0.2, measured worse: BENCHMARKS.md.)
 SECOND_WEIGHT_OTHER_LANGUAGE = 0.2
 KEYWORD_WEIGHT_SAME_LANGUAGE = 0.08
 KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
@@ -199,9 +200,11 @@ class HybridRetriever:
         same = passage_languages == detect_language(query)
         row_keyword = keyword_scores[rows]
         fused = dense + np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword
-        if snapshot.second is not None:
-            second = snapshot.second_vectors[rows].astype(np.float32) @ snapshot.second.encode([query])[0]
-            fused += np.where(same, SECOND_WEIGHT_SAME_LANGUAGE, SECOND_WEIGHT_OTHER_LANGUAGE) * second
+        other = ~same
+        if snapshot.second is not None and other.any():  # USE counts for other-language passages only
+            query_vector = snapshot.second.encode([query])[0]
+            fused[other] += SECOND_WEIGHT_OTHER_LANGUAGE * (snapshot.second_vectors[rows[other]].astype(np.float32)
+                                                            @ query_vector)
         final = centre_per_language(fused, passage_languages, CENTERING_DEPTH)
         order = np.argsort(-final, kind="stable")[:k]
         return [replace(snapshot.passages[rows[i]], score=float(final[i]), dense=float(dense[i]),

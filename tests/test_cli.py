@@ -62,9 +62,9 @@ def test_eval_json_meets_thresholds(run) -> None:
         assert key in report
     assert report["n"] >= 40
     # Thresholds a little below what the current system measures (README "Evaluation"); raise as it improves.
-    assert report["hit@1"] >= 0.50
-    assert report["hit@5"] >= 0.72
-    assert report["mrr@10"] >= 0.60
-    assert report["answer_match"] >= 0.50
+    assert report["hit@1"] >= 0.55
+    assert report["hit@5"] >= 0.75
+    assert report["mrr@10"] >= 0.64
+    assert report["answer_match"] >= 0.55
     assert report["refusal_accuracy"] >= 0.80
-    assert report["splits"]["cross_lingual"]["hit@5"] >= 0.60
+    assert report["splits"]["cross_lingual"]["hit@5"] >= 0.68
