@@ -2,7 +2,7 @@
 
 The multilingual e5 scores passages in the question's own language higher across the board, which buries
 the answer when it sits in a document of the other language. So:
-- dense candidates are the 2 × `candidates` × (number of languages) nearest chunks (one unfiltered search),
+- dense candidates are the `candidates` × (number of languages) nearest chunks (one unfiltered search),
   plus keyword hits;
 - each candidate's score is e5 cosine + a keyword weight × normalised BM25 (1.0 = every query term
   matched), the weight larger when question and passage share a language; a passage in another language
@@ -176,7 +176,7 @@ class HybridRetriever:
         # One unfiltered search (a language filter makes Chroma scan: 200 ms at 100k chunks); a language with
         # too few candidates to centre on gets a filtered search of its own.
         languages = snapshot.languages
-        rows = self._nearest_rows(snapshot, vector, self.candidates * 2 * len(languages))
+        rows = self._nearest_rows(snapshot, vector, self.candidates * len(languages))
         found = Counter(snapshot.passage_languages[sorted(rows)].tolist())
         for language in languages:
             if found[language] < CENTERING_DEPTH:
