@@ -155,3 +155,17 @@ def test_excluded_documents_are_left_out_before_scoring(retriever: HybridRetriev
     library = {p.doc_id: p.score for p in retriever.retrieve(question, k=10)}["library.txt"]
     assert {p.doc_id: p.score for p in without}["library.txt"] != pytest.approx(library, abs=1e-4)
     assert retriever.retrieve(question, k=10, exclude=set(DOCUMENTS)) == []
+
+
+def test_use_scores_only_passages_in_another_language(retriever: HybridRetriever) -> None:
+    """Within the question's language the fused score is e5 + keyword weight × BM25 (centring shifts a
+    language's passages alike), so score differences between same-language passages show no USE term."""
+    from index.retriever import KEYWORD_WEIGHT_SAME_LANGUAGE
+
+    passages = retriever.retrieve("İzmir'de hangi ilçelerde yeni parklar açıldı?", k=10)
+    turkish = [p for p in passages if p.language == "tr"]
+    assert len(turkish) >= 2 and retriever.uses_second_embedder
+    first, second = turkish[:2]
+    expected = (first.dense + KEYWORD_WEIGHT_SAME_LANGUAGE * first.keyword) - (
+        second.dense + KEYWORD_WEIGHT_SAME_LANGUAGE * second.keyword)
+    assert first.score - second.score == pytest.approx(expected, abs=1e-5)
