@@ -146,10 +146,6 @@ class HybridRetriever:
         return in_passage_order
 
     @property
-    def size(self) -> int:
-        return len(self._snapshot.passages)
-
-    @property
     def uses_second_embedder(self) -> bool:
         """Whether USE scores count (its vectors are complete for the current index)."""
         return self._snapshot.second is not None
@@ -177,7 +173,7 @@ class HybridRetriever:
         # too few candidates to centre on gets a filtered search of its own.
         languages = snapshot.languages
         rows = self._nearest_rows(snapshot, vector, self.candidates * len(languages))
-        found = Counter(snapshot.passage_languages[sorted(rows)].tolist())
+        found = Counter(snapshot.passage_languages[list(rows)].tolist())
         for language in languages:
             if found[language] < CENTERING_DEPTH:
                 rows |= self._nearest_rows(snapshot, vector, self.candidates, language)

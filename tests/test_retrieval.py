@@ -22,18 +22,24 @@ DOCUMENTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def retriever(tmp_path_factory: pytest.TempPathFactory) -> HybridRetriever:
+def synced_index(folder: Path, data_dir: Path, names: tuple[str, ...] = tuple(DOCUMENTS)):
+    """A real index of the named DOCUMENTS written into `folder`: (its Syncer, a retriever over it)."""
     from index.store import Store
     from ingest.sync import Syncer
     from kentrag.embedding import load_embedding
 
-    folder: Path = tmp_path_factory.mktemp("tiny-corpus")
-    for name, text in DOCUMENTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    settings = make_settings(tmp_path_factory.mktemp("tiny-index"), corpus_dir=folder)
-    Syncer(settings, show_progress=False).sync([folder])
-    return HybridRetriever(Store(settings), load_embedding(settings))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text(DOCUMENTS[name], encoding="utf-8")
+    settings = make_settings(data_dir, corpus_dir=folder)
+    syncer = Syncer(settings, show_progress=False)
+    syncer.sync([folder])
+    return syncer, HybridRetriever(Store(settings), load_embedding(settings))
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory: pytest.TempPathFactory) -> HybridRetriever:
+    return synced_index(tmp_path_factory.mktemp("tiny-corpus"), tmp_path_factory.mktemp("tiny-index"))[1]
 
 
 def test_turkish_question_finds_english_only_fact(retriever: HybridRetriever) -> None:
@@ -78,7 +84,7 @@ def test_keyword_index_matches_across_case_and_suffixes() -> None:
 
 
 def test_dense_scores_are_the_stored_vectors_similarities(retriever: HybridRetriever) -> None:
-    """The in-memory float16 copy gives the same cosine as Chroma's own nearest-neighbour search."""
+    """The in-memory copy of the vectors gives the same cosine as Chroma's own nearest-neighbour search."""
     query = "How long will the Esenboğa metro line be?"
     passages = retriever.retrieve(query, k=4)
     vector = retriever.embedding.get_query_embedding(query)
@@ -90,18 +96,8 @@ def test_dense_scores_are_the_stored_vectors_similarities(retriever: HybridRetri
 
 
 def test_refresh_picks_up_added_and_removed_documents(tmp_path: Path) -> None:
-    from index.store import Store
-    from ingest.sync import Syncer
-    from kentrag.embedding import load_embedding
-
     folder = tmp_path / "docs"
-    folder.mkdir()
-    for name in ("metro.txt", "library.txt"):
-        (folder / name).write_text(DOCUMENTS[name], encoding="utf-8")
-    settings = make_settings(tmp_path / "index", corpus_dir=folder)
-    syncer = Syncer(settings, show_progress=False)
-    syncer.sync([folder])
-    retriever = HybridRetriever(Store(settings), load_embedding(settings))
+    syncer, retriever = synced_index(folder, tmp_path / "index", ("metro.txt", "library.txt"))
     question = "Bursa'da akıllı sayaçlar kayıp kaçak oranını ne kadar düşürdü?"
     assert "su.txt" not in {p.doc_id for p in retriever.retrieve(question, k=3)}
 
@@ -116,19 +112,10 @@ def test_refresh_picks_up_added_and_removed_documents(tmp_path: Path) -> None:
 
 def test_missing_use_vectors_fall_back_to_e5_and_keywords(tmp_path: Path) -> None:
     """An index whose USE vectors are incomplete (e.g. an interrupted back-fill) still answers, without USE."""
-    from index.store import Store
-    from ingest.sync import Syncer
-    from kentrag.embedding import load_embedding
-
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in DOCUMENTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    settings = make_settings(tmp_path / "index", corpus_dir=folder)
-    Syncer(settings, show_progress=False).sync([folder])
-    store = Store(settings)
+    syncer, _ = synced_index(tmp_path / "docs", tmp_path / "index")
+    store = syncer.store
     store.second.delete(ids=store.second.get(include=[])["ids"][:1])
-    retriever = HybridRetriever(store, load_embedding(settings))
+    retriever = HybridRetriever(store, syncer.embedding)
     assert not retriever.uses_second_embedder
     passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
     assert passages[0].doc_id == "su.txt"
