@@ -40,8 +40,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No sources for this answer: no passage in the documents answers the question.",
     },
     "whole_passage": {"tr": "Bölümün tamamı", "en": "Whole passage"},
-    "score": {"tr": "skor {score} · anlam {dense} · anahtar sözcük {keyword}",
-              "en": "score {score} · dense {dense} · keyword {keyword}"},
+    "score": {"tr": "skor {score} · anlam {dense} · en yakın cümle {sentence} · anahtar sözcük {keyword}",
+              "en": "score {score} · dense {dense} · best sentence {sentence} · keyword {keyword}"},
     "thinking": {"tr": "Belgelere bakılıyor…", "en": "Searching the documents…"},
     "bad_empty": {"tr": "Lütfen bir soru yazın.", "en": "Please type a question."},
     "bad_too_long": {

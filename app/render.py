@@ -82,7 +82,8 @@ def _snippet(passage_text: str, span: tuple[int, int] | None) -> str:
 
 def _score_line(citation: Citation, language: str) -> str:
     p = citation.passage
-    figures = {"score": f"{p.score:.3f}", "dense": f"{p.dense or 0:.3f}", "keyword": f"{p.keyword or 0:.2f}"}
+    figures = {"score": f"{p.score:.3f}", "dense": f"{p.dense or 0:.3f}", "sentence": f"{p.sentence or 0:.3f}",
+               "keyword": f"{p.keyword or 0:.2f}"}
     return f'<div class="kr-score">{plain(text("score", language, **figures))}</div>'
 
 

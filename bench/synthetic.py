@@ -9,13 +9,14 @@ import numpy as np
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
-from index.store import ManifestEntry, Store
+from index.store import ManifestEntry, Store, sentence_id
 from ingest.readers import content_hash, document_id
 
 WORDS_PER_CHUNK = 60
 CHUNKS_PER_DOC = 5
 WRITE_BATCH = 2000
 SECOND_DIMENSION = 512  # multilingual USE v3
+SENTENCES_PER_CHUNK = 4  # a 160-token chunk of XQuAD holds 2.6 sentences on average, of the bundled corpus 4.1
 
 
 def synthetic_text(rng: np.random.Generator, vocabulary: list[str], words: int = WORDS_PER_CHUNK) -> str:
@@ -23,10 +24,14 @@ def synthetic_text(rng: np.random.Generator, vocabulary: list[str], words: int =
 
 
 def fill_store(store: Store, size: int, dimension: int, vocabulary: list[str], seed: int = 0) -> None:
-    """Add synthetic chunks until the store holds `size`, and their second-embedder vectors."""
+    """Add synthetic chunks until the store holds `size`, with sentence vectors and second-embedder vectors."""
     _fill_chunks(store, size, dimension, vocabulary, seed)
+    chunk_ids = [_chunk_id(row) for row in range(size)]
+    sentence_ids = [sentence_id(chunk, n) for chunk in chunk_ids for n in range(SENTENCES_PER_CHUNK)]
+    _fill_vectors(store.sentences, sentence_ids, dimension, seed + 2, "sentence vectors")
     if store.second is not None:
-        _fill_second(store, size, seed)
+        _fill_vectors(store.second, chunk_ids, SECOND_DIMENSION, seed + 1, "second vectors")
+        _fill_vectors(store.second_sentences, sentence_ids, SECOND_DIMENSION, seed + 3, "second sentence vectors")
 
 
 def _unit_vectors(rng: np.random.Generator, count: int, dimension: int) -> np.ndarray:
@@ -50,15 +55,24 @@ def _fill_chunks(store: Store, size: int, dimension: int, vocabulary: list[str],
     bar.close()
 
 
-def _fill_second(store: Store, size: int, seed: int, dimension: int = SECOND_DIMENSION) -> None:
-    """Random USE-sized vectors for the synthetic chunks that have none yet."""
-    have = store.second.count()
-    rng = np.random.default_rng(seed + 1 + have)
-    for start in tqdm(range(have, size, WRITE_BATCH), desc=f"second vectors {size:,}", unit="batch"):
-        rows = range(start, min(size, start + WRITE_BATCH))
-        ids = [f"{_doc_id(row)}#{row}" for row in rows]
-        store.second.upsert(ids=ids, embeddings=_unit_vectors(rng, len(rows), dimension).tolist(),
-                            metadatas=[{"doc_id": _doc_id(row), "language": _language(row)} for row in rows])
+def _fill_vectors(collection, ids: list[str], dimension: int, seed: int, label: str) -> None:
+    """Random unit vectors for the ids (chunk ids, or sentence ids "<chunk id>/<n>") that have none yet."""
+    have = collection.count()
+    rng = np.random.default_rng(seed + have)
+    for start in tqdm(range(have, len(ids), WRITE_BATCH), desc=f"{label} {len(ids):,}", unit="batch"):
+        part = ids[start:start + WRITE_BATCH]
+        rows = [_row_of(i) for i in part]
+        metadatas = [{"doc_id": _doc_id(row), "chunk_id": _chunk_id(row), "language": _language(row)} for row in rows]
+        collection.upsert(ids=part, embeddings=_unit_vectors(rng, len(part), dimension).tolist(), metadatas=metadatas)
+
+
+def _chunk_id(row: int) -> str:
+    return f"{_doc_id(row)}#{row}"
+
+
+def _row_of(vector_id: str) -> int:
+    """The chunk row of a chunk or sentence id."""
+    return int(vector_id.split("#")[1].split("/")[0])
 
 
 def _doc_id(row: int) -> str:
@@ -74,7 +88,7 @@ def _node(row: int, text: str, vector: np.ndarray) -> TextNode:
     metadata = {"doc_id": doc_id, "title": doc_id, "source": Path(doc_id).name,
                 "language": _language(row), "chunk_index": row % CHUNKS_PER_DOC,
                 "start_char": 0, "end_char": len(text), "content_hash": "synthetic"}
-    return TextNode(id_=f"{doc_id}#{row}", text=text, metadata=metadata, embedding=vector.tolist(),
+    return TextNode(id_=_chunk_id(row), text=text, metadata=metadata, embedding=vector.tolist(),
                     relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)})
 
 

@@ -4,9 +4,10 @@ The multilingual e5 scores passages in the question's own language higher across
 the answer when it sits in a document of the other language. So:
 - dense candidates are the `candidates` × (number of languages) nearest chunks (one unfiltered search),
   plus keyword hits;
-- each candidate's score is e5 cosine + a keyword weight × normalised BM25 (1.0 = every query term
-  matched), the weight larger when question and passage share a language; a passage in another language
-  than the question's also gets SECOND_WEIGHT_OTHER_LANGUAGE × USE cosine (USE is less tied to the
+- each candidate's score is e5 cosine + SENTENCE_WEIGHT × the e5 cosine of its best sentence (see
+  index.sentence_vectors) + a keyword weight × normalised BM25 (1.0 = every query term matched), the
+  weight larger when question and passage share a language; a passage in another language than the
+  question's also gets USE cosines, of the chunk and of its best sentence (USE is less tied to the
   question's language and lifts cross-lingual Recall@1 by ~7 points);
 - the fused scores are centred within each passage language (minus the mean of that language's best
   CENTERING_DEPTH), so how much a passage stands out within its language, not the language itself,
@@ -23,6 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index.keyword import KeywordIndex, best_rows
+from index.sentence_vectors import SentenceVectors, load_sentence_vectors
 from index.store import Store, get_all
 from kentrag.embedding import load_second_embedding
 from kentrag.language import detect_language
@@ -32,6 +34,8 @@ CANDIDATES = 40
 # strong and USE only adds noise; across languages USE carries much of the signal and keywords only match
 # names and numbers. (USE on same-language passages too, at 0.1 or 0.2, measured worse: BENCHMARKS.md.)
 SECOND_WEIGHT_OTHER_LANGUAGE = 0.2
+SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE = 0.1
+SENTENCE_WEIGHT = 0.3
 KEYWORD_WEIGHT_SAME_LANGUAGE = 0.08
 KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
 CENTERING_DEPTH = 10
@@ -54,6 +58,7 @@ class Passage:
     score: float = 0.0
     dense: float | None = None
     keyword: float | None = None
+    sentence: float | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -95,6 +100,7 @@ class _Snapshot:
     vectors: np.ndarray  # e5, float32, one row per passage
     second_vectors: np.ndarray | None  # USE, float16, same rows; None while USE is off or incomplete
     second: object | None  # the USE encoder when second_vectors is set
+    sentences: SentenceVectors | None  # None for an index without (complete) sentence vectors
 
 
 class HybridRetriever:
@@ -132,6 +138,7 @@ class HybridRetriever:
             vectors=_matrix(got["embeddings"], np.float32), second_vectors=second_vectors,
             second=(self.second_embedding or load_second_embedding(self.store.settings))
             if second_vectors is not None else None,
+            sentences=load_sentence_vectors(self.store, row_of),
         )
 
     def _second_vectors(self, row_of: dict[str, int]) -> np.ndarray | None:
@@ -192,19 +199,29 @@ class HybridRetriever:
         if not len(rows):
             return []
         dense = snapshot.vectors[rows] @ vector
+        sentence = snapshot.sentences.best(rows, vector) if snapshot.sentences else np.zeros_like(dense)
         passage_languages = snapshot.passage_languages[rows]
         same = passage_languages == detect_language(query)
         row_keyword = keyword_scores[rows]
-        fused = dense + np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword
+        fused = (dense + SENTENCE_WEIGHT * sentence
+                 + np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword)
         other = ~same
         if snapshot.second is not None and other.any():  # USE counts for other-language passages only
-            query_vector = snapshot.second.encode([query])[0]
-            fused[other] += SECOND_WEIGHT_OTHER_LANGUAGE * (snapshot.second_vectors[rows[other]].astype(np.float32)
-                                                            @ query_vector)
+            fused[other] += self._second_scores(snapshot, rows[other], query)
         final = centre_per_language(fused, passage_languages, CENTERING_DEPTH)
         order = np.argsort(-final, kind="stable")[:k]
         return [replace(snapshot.passages[rows[i]], score=float(final[i]), dense=float(dense[i]),
-                        keyword=float(row_keyword[i])) for i in order]
+                        sentence=float(sentence[i]) if snapshot.sentences else None, keyword=float(row_keyword[i]))
+                for i in order]
+
+    @staticmethod
+    def _second_scores(snapshot: _Snapshot, rows: np.ndarray, query: str) -> np.ndarray:
+        """The weighted USE cosines of these chunks (and of their best sentences) with the query."""
+        query_vector = snapshot.second.encode([query])[0]
+        scores = SECOND_WEIGHT_OTHER_LANGUAGE * (snapshot.second_vectors[rows].astype(np.float32) @ query_vector)
+        if snapshot.sentences is not None and snapshot.sentences.second is not None:
+            scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)
+        return scores
 
 
 def _matrix(vectors: list, dtype: type) -> np.ndarray:

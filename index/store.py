@@ -1,9 +1,11 @@
 """The Chroma store: an embedded PersistentClient by default, a Chroma server through HttpClient when set.
 
-Two collections per index shape (model + prompts + chunking, see `Settings.index_fingerprint`):
-`<prefix>-<fingerprint>-chunks` holds the chunk vectors (written through llama-index's ChromaVectorStore)
-and `<prefix>-<fingerprint>-docs` the manifest, one record per document. A new shape gets new collections,
-so vectors of two models never meet in one collection.
+Collections per index shape (model + prompts + chunking, see `Settings.index_fingerprint`):
+`<prefix>-<fingerprint>-chunks` holds the chunk vectors (written through llama-index's ChromaVectorStore),
+`<prefix>-<fingerprint>-sentences` the e5 vectors of each chunk's sentences, `<prefix>-<fingerprint>-docs`
+the manifest, one record per document, and with a second embedder `...-use-chunks` / `...-use-sentences`
+its vectors of the same chunks and sentences. A new shape gets new collections, so vectors of two models
+never meet in one collection.
 """
 
 from __future__ import annotations
@@ -98,6 +100,11 @@ def get_all(collection, include: list[str]) -> dict[str, list]:
             return out
 
 
+def sentence_id(chunk_id: str, index: int) -> str:
+    """Id of a chunk's `index`-th sentence vector."""
+    return f"{chunk_id}/{index}"
+
+
 class Store:
     """The chunk and manifest collections of one index shape."""
 
@@ -107,17 +114,27 @@ class Store:
         base = f"{settings.collection_prefix}-{settings.index_fingerprint}"
         self.chunks_name = f"{base}-chunks"
         self.manifest_name = f"{base}-docs"
-        self.chunks = self._collection(self.chunks_name, {"hnsw:space": "cosine"})
+        self.chunks = self._vector_collection(self.chunks_name)
         self.manifest = self._collection(self.manifest_name, None)
-        # Vectors of the optional second embedder, same ids as `chunks` (written by ingest.sync).
-        self.second_name = f"{base}-{settings.second_embedder}-chunks" if settings.second_embedder else None
-        self.second = self._collection(self.second_name, {"hnsw:space": "cosine"}) if self.second_name else None
+        # e5 vectors of every chunk's sentences, ids "<chunk id>/<n>" (see `sentence_id`).
+        self.sentences_name = f"{base}-sentences"
+        self.sentences = self._vector_collection(self.sentences_name)
+        # Vectors of the optional second embedder: same ids as `chunks` and as `sentences` (written by ingest.sync).
+        second = f"{base}-{settings.second_embedder}" if settings.second_embedder else None
+        self.second_name = f"{second}-chunks" if second else None
+        self.second = self._vector_collection(self.second_name)
+        self.second_sentences_name = f"{second}-sentences" if second else None
+        self.second_sentences = self._vector_collection(self.second_sentences_name)
 
     def _collection(self, name: str, metadata: dict | None):
         # embedding_function=None: Chroma must never embed by itself (its default downloads a model).
         settings_json = json.dumps(self.settings.describe(), sort_keys=True)
         meta = {"kentrag_settings": settings_json, **(metadata or {})}
         return self.client.get_or_create_collection(name=name, metadata=meta, embedding_function=None)
+
+    def _vector_collection(self, name: str | None):
+        """A cosine-space collection of that name (None for no name: a collection that is off)."""
+        return self._collection(name, {"hnsw:space": "cosine"}) if name else None
 
     def vector_store(self):
         """llama-index's ChromaVectorStore over the chunk collection."""
@@ -144,20 +161,28 @@ class Store:
             self.manifest.delete(ids=list(doc_ids))
 
     def delete_chunks_of(self, doc_ids: Sequence[str]) -> None:
-        """Delete every chunk (and second-embedder vector) of these documents in one call per collection."""
+        """Delete every chunk of these documents, with its sentence and second-embedder vectors, in one call
+        per collection."""
         if not doc_ids:
             return
         where = {"doc_id": {"$in": list(doc_ids)}}
-        self.chunks.delete(where=where)
-        if self.second is not None:
-            self.second.delete(where=where)
+        for collection in (self.chunks, self.sentences, self.second, self.second_sentences):
+            if collection is not None:
+                collection.delete(where=where)
 
     def chunk_count(self) -> int:
         return self.chunks.count()
 
+    @property
+    def collection_names(self) -> list[str]:
+        """The names of this index shape's collections."""
+        names = (self.chunks_name, self.manifest_name, self.sentences_name, self.second_name,
+                 self.second_sentences_name)
+        return [name for name in names if name]
+
     def other_index_shapes(self) -> list[str]:
         """Names of this prefix's collections that belong to another model or chunking."""
-        ours = {self.chunks_name, self.manifest_name, self.second_name}
+        ours = set(self.collection_names)
         prefix = f"{self.settings.collection_prefix}-"
         return [c.name for c in self.client.list_collections() if c.name.startswith(prefix) and c.name not in ours]
 

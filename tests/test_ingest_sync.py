@@ -98,7 +98,7 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     settings = make_settings(tmp_path / "data", small_corpus)
     first = Syncer(settings, show_progress=False)
     first.sync([small_corpus])
-    old_names = {first.store.chunks_name, first.store.manifest_name, first.store.second_name} - {None}
+    old_names = set(first.store.collection_names)
 
     # The same weights named by their folder: a different model setting, so a different index shape.
     other = settings.with_overrides(embedding_model=resolve_model_path(settings), query_prefix="query: ",
@@ -109,7 +109,7 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     assert report.chunks_embedded == second.store.chunk_count() > 0
     assert set(report.dropped_collections) == old_names
     names = {c.name for c in second.store.client.list_collections()}
-    assert names == {second.store.chunks_name, second.store.manifest_name, second.store.second_name} - {None}
+    assert names == set(second.store.collection_names) and len(names) == 5
 
 
 def test_chunk_metadata_points_at_exact_text(tmp_path: Path, small_corpus: Path) -> None:
@@ -134,3 +134,42 @@ def test_unreadable_file_is_reported_and_the_rest_indexed(tmp_path: Path, small_
     assert sorted(report.added) == sorted(SMALL_DOCS)
     assert set(Path(p).name for p in report.failed) == {"broken.pdf", "empty.txt"}
     assert all(reason for reason in report.failed.values())
+
+
+def sentence_owners(store: Store) -> dict[str, dict[str, str]]:
+    """For the e5 and the USE sentence collections: sentence id → its chunk id."""
+    return {name: {i: m["chunk_id"] for i, m in zip(got["ids"], got["metadatas"])}
+            for name, got in (("e5", store.sentences.get(include=["metadatas"])),
+                              ("use", store.second_sentences.get(include=["metadatas"])))}
+
+
+def test_every_chunk_has_its_sentence_vectors_and_they_follow_changes(tmp_path: Path, small_corpus: Path) -> None:
+    import numpy as np
+
+    from index.store import sentence_id
+    from kentrag.sentences import sentence_texts
+
+    settings = make_settings(tmp_path / "data", small_corpus)
+    syncer = Syncer(settings, show_progress=False)
+    syncer.sync([small_corpus])
+    chunks = syncer.store.chunks.get(include=["documents"])
+    expected = {sentence_id(chunk, n): chunk for chunk, text in zip(chunks["ids"], chunks["documents"])
+                for n in range(len(sentence_texts(text)))}
+    assert len(expected) > len(chunks["ids"])  # chunks hold several sentences
+    assert sentence_owners(syncer.store) == {"e5": expected, "use": expected}
+
+    # A stored sentence vector is the passage embedding of that sentence alone.
+    chunk, text = chunks["ids"][0], chunks["documents"][0]
+    stored = syncer.store.sentences.get(ids=[sentence_id(chunk, 1)], include=["embeddings"])["embeddings"][0]
+    fresh = syncer.embedding.get_text_embedding(sentence_texts(text)[1])
+    assert float(np.dot(stored, fresh)) > 0.999
+
+    changed, removed = SMALL_DOCS
+    with open(small_corpus / changed, "a", encoding="utf-8") as handle:
+        handle.write("\n\nKonferansa ayrıca Kocaeli'den bir akıllı otopark heyeti katıldı.\n")
+    (small_corpus / removed).unlink()
+    syncer.sync([small_corpus])
+    owners = sentence_owners(syncer.store)
+    assert owners["e5"] == owners["use"]
+    assert set(owners["e5"].values()) == set(syncer.store.chunks.get(include=[])["ids"])
+    assert not any(chunk.startswith(removed) for chunk in owners["e5"].values())

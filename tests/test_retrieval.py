@@ -145,14 +145,52 @@ def test_excluded_documents_are_left_out_before_scoring(retriever: HybridRetriev
 
 
 def test_use_scores_only_passages_in_another_language(retriever: HybridRetriever) -> None:
-    """Within the question's language the fused score is e5 + keyword weight × BM25 (centring shifts a
-    language's passages alike), so score differences between same-language passages show no USE term."""
-    from index.retriever import KEYWORD_WEIGHT_SAME_LANGUAGE
+    """Within the question's language the fused score is e5 + sentence weight × best-sentence e5 + keyword
+    weight × BM25 (centring shifts a language's passages alike), so score differences between same-language
+    passages show no USE term."""
+    from index.retriever import KEYWORD_WEIGHT_SAME_LANGUAGE, SENTENCE_WEIGHT
 
     passages = retriever.retrieve("İzmir'de hangi ilçelerde yeni parklar açıldı?", k=10)
     turkish = [p for p in passages if p.language == "tr"]
     assert len(turkish) >= 2 and retriever.uses_second_embedder
     first, second = turkish[:2]
-    expected = (first.dense + KEYWORD_WEIGHT_SAME_LANGUAGE * first.keyword) - (
-        second.dense + KEYWORD_WEIGHT_SAME_LANGUAGE * second.keyword)
+    expected = sum(weight * (getattr(first, part) - getattr(second, part)) for part, weight in
+                   (("dense", 1.0), ("sentence", SENTENCE_WEIGHT), ("keyword", KEYWORD_WEIGHT_SAME_LANGUAGE)))
     assert first.score - second.score == pytest.approx(expected, abs=1e-5)
+
+
+def test_best_sentence_scores_group_sentences_by_chunk() -> None:
+    import numpy as np
+
+    from index.sentence_vectors import SentenceVectors
+
+    # Chunk rows 0, 1, 2 own sentences [0, 1], [2], [3, 4, 5].
+    vectors = np.eye(6, dtype=np.float16)
+    sentences = SentenceVectors(starts=np.array([0, 2, 3]), counts=np.array([2, 1, 3]), e5=vectors, second=None)
+    query = np.array([0.1, 0.9, 0.3, 0.2, 0.8, 0.4], dtype=np.float32)
+    assert sentences.best(np.array([2, 0]), query) == pytest.approx([0.8, 0.9], abs=1e-3)
+    assert sentences.best(np.array([1]), query) == pytest.approx([0.3], abs=1e-3)
+
+
+def test_sentence_score_is_the_best_sentence_cosine(retriever: HybridRetriever) -> None:
+    import numpy as np
+
+    from kentrag.sentences import sentence_texts
+
+    question = "How many passengers will the Esenboğa metro line carry?"
+    top = retriever.retrieve(question, k=1)[0]
+    embedding = retriever.embedding
+    query = np.asarray(embedding.get_query_embedding(question))
+    cosines = [float(np.dot(query, embedding.get_text_embedding(s))) for s in sentence_texts(top.text)]
+    assert len(cosines) >= 2 and top.sentence == pytest.approx(max(cosines), abs=2e-3)
+
+
+def test_missing_sentence_vectors_fall_back_to_chunk_vectors(tmp_path: Path) -> None:
+    """An index with a chunk lacking its sentence vectors (written before they existed, or mid-ingest) still
+    answers, by chunk vectors alone."""
+    syncer, _ = synced_index(tmp_path / "docs", tmp_path / "index")
+    store = syncer.store
+    store.sentences.delete(where={"doc_id": "su.txt"})
+    retriever = HybridRetriever(store, syncer.embedding)
+    passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
+    assert passages[0].doc_id == "su.txt" and passages[0].sentence is None

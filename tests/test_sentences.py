@@ -32,3 +32,12 @@ def test_turkish_ordinals_do_not_split_but_years_do() -> None:
     assert sentences(text) == [
         "Bu yıl 93. İzmir Enternasyonal Fuarı açıldı.", "Fuar açıldı: 2024.", "Yılın en büyüğüydü.",
     ]
+
+
+def test_sentence_texts_of_a_chunk() -> None:
+    from kentrag.sentences import sentence_texts
+
+    assert sentence_texts("Tesla 1856'da doğdu. Smiljan'da büyüdü, sonra Graz'da okudu.") == [
+        "Tesla 1856'da doğdu.", "Smiljan'da büyüdü, sonra Graz'da okudu."]
+    # Nothing long enough to be a sentence: the chunk itself stands for its one sentence.
+    assert sentence_texts("Kısa. Çok.") == ["Kısa. Çok."]

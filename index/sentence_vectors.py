@@ -1,0 +1,73 @@
+"""The sentence vectors of an index, held in memory in chunk order, and best-sentence scoring.
+
+A question usually asks about one sentence; a whole-chunk vector blurs it with its neighbours, above all
+across languages. Scoring a chunk by its best sentence too lifted XQuAD Recall@1 by 1–6 points per split
+(BENCHMARKS.md). Ingest stores the vectors (index.store: `sentences`, `second_sentences`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.store import Store, get_all
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """Sentence vectors grouped by chunk: chunk row r owns rows starts[r] .. starts[r] + counts[r]."""
+
+    starts: np.ndarray  # int64, one per chunk row
+    counts: np.ndarray  # int64, one per chunk row, each ≥ 1
+    e5: np.ndarray  # float16, one row per sentence
+    second: np.ndarray | None  # float16 second-embedder vectors of the same sentences; None when incomplete
+
+    def best(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        """For each chunk row, the cosine of its best-matching sentence with the e5 query vector."""
+        return self._best(self.e5, rows, query_vector)
+
+    def best_second(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        """The same with the second embedder's vectors (only when `second` is set)."""
+        return self._best(self.second, rows, query_vector)
+
+    def _best(self, matrix: np.ndarray, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        counts = self.counts[rows]
+        firsts = np.zeros(len(rows), dtype=np.int64)
+        np.cumsum(counts[:-1], out=firsts[1:])
+        sentence_rows = np.repeat(self.starts[rows] - firsts, counts) + np.arange(int(counts.sum()))
+        similarities = matrix[sentence_rows].astype(np.float32) @ query_vector
+        return np.maximum.reduceat(similarities, firsts) if len(rows) else similarities
+
+
+def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVectors | None:
+    """The store's sentence vectors in chunk-row order, or None unless every chunk has at least one (an index
+    written before sentence vectors existed, or mid-ingest, is scored by chunk vectors alone)."""
+    if not row_of:
+        return None
+    got = get_all(store.sentences, ["embeddings", "metadatas"])
+    owners = np.asarray([row_of.get((m or {}).get("chunk_id"), -1) for m in got["metadatas"]], dtype=np.int64)
+    if not len(owners) or (owners < 0).any():
+        return None
+    counts = np.bincount(owners, minlength=len(row_of))
+    if (counts == 0).any():
+        return None
+    order = np.argsort(owners, kind="stable")
+    starts = np.zeros(len(row_of), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    e5 = np.asarray(got["embeddings"], dtype=np.float16)[order]
+    return SentenceVectors(starts=starts, counts=counts, e5=e5,
+                           second=_second_vectors(store, [got["ids"][i] for i in order]))
+
+
+def _second_vectors(store: Store, ids_in_order: list[str]) -> np.ndarray | None:
+    """Second-embedder vectors of the sentences in the given order, or None unless all are there."""
+    if store.second_sentences is None or store.second_sentences.count() != len(ids_in_order):
+        return None
+    got = get_all(store.second_sentences, ["embeddings"])
+    position = {sentence_id: i for i, sentence_id in enumerate(ids_in_order)}
+    if any(i not in position for i in got["ids"]):
+        return None
+    vectors = np.empty((len(ids_in_order), len(got["embeddings"][0])), dtype=np.float16)
+    vectors[[position[i] for i in got["ids"]]] = np.asarray(got["embeddings"], dtype=np.float16)
+    return vectors
