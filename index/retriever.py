@@ -25,7 +25,7 @@ import numpy as np
 
 from index.keyword import KeywordIndex, best_rows
 from index.sentence_vectors import SentenceVectors, load_sentence_vectors
-from index.store import Store, get_all
+from index.store import Store, get_all, vectors_in_order
 from kentrag.embedding import load_second_embedding
 from kentrag.language import detect_language
 
@@ -129,7 +129,8 @@ class HybridRetriever:
         got = get_all(self.store.chunks, ["documents", "metadatas", "embeddings"])
         passages = [_passage(i, t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         row_of = {p.chunk_id: row for row, p in enumerate(passages)}
-        second_vectors = self._second_vectors(row_of)
+        # USE vectors in passage order, or None unless every chunk has one (ingest writes them after e5).
+        second_vectors = vectors_in_order(self.store.second, got["ids"])
         languages = [p.language for p in passages]
         return _Snapshot(
             passages=passages, row_of=row_of, passage_languages=np.asarray(languages),
@@ -140,17 +141,6 @@ class HybridRetriever:
             if second_vectors is not None else None,
             sentences=load_sentence_vectors(self.store, row_of),
         )
-
-    def _second_vectors(self, row_of: dict[str, int]) -> np.ndarray | None:
-        """USE vectors in passage order, or None unless every chunk has one (ingest writes them after e5)."""
-        if self.store.second is None or not row_of or self.store.second.count() != len(row_of):
-            return None
-        got = get_all(self.store.second, ["embeddings"])
-        if any(i not in row_of for i in got["ids"]):
-            return None
-        in_passage_order = np.empty((len(row_of), len(got["embeddings"][0])), dtype=np.float16)
-        in_passage_order[[row_of[i] for i in got["ids"]]] = _matrix(got["embeddings"], np.float16)
-        return in_passage_order
 
     @property
     def uses_second_embedder(self) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.store import Store, get_all
+from index.store import Store, get_all, vectors_in_order
 
 
 @dataclass(frozen=True)
@@ -57,17 +57,5 @@ def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVecto
     np.cumsum(counts[:-1], out=starts[1:])
     e5 = np.asarray(got["embeddings"], dtype=np.float16)[order]
     return SentenceVectors(starts=starts, counts=counts, e5=e5,
-                           second=_second_vectors(store, [got["ids"][i] for i in order]))
+                           second=vectors_in_order(store.second_sentences, [got["ids"][i] for i in order]))
 
-
-def _second_vectors(store: Store, ids_in_order: list[str]) -> np.ndarray | None:
-    """Second-embedder vectors of the sentences in the given order, or None unless all are there."""
-    if store.second_sentences is None or store.second_sentences.count() != len(ids_in_order):
-        return None
-    got = get_all(store.second_sentences, ["embeddings"])
-    position = {sentence_id: i for i, sentence_id in enumerate(ids_in_order)}
-    if any(i not in position for i in got["ids"]):
-        return None
-    vectors = np.empty((len(ids_in_order), len(got["embeddings"][0])), dtype=np.float16)
-    vectors[[position[i] for i in got["ids"]]] = np.asarray(got["embeddings"], dtype=np.float16)
-    return vectors

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from kentrag.config import Settings
 
 # Manifest records carry no meaning as vectors; Chroma still wants one, so each gets this constant.
@@ -98,6 +100,20 @@ def get_all(collection, include: list[str]) -> dict[str, list]:
             out[key].extend(got[key])
         if len(got["ids"]) < GET_PAGE:
             return out
+
+
+def vectors_in_order(collection, ids: Sequence[str]) -> np.ndarray | None:
+    """The collection's vectors as float16 rows in the order of `ids`, or None unless it holds exactly those
+    ids (a vector set that is off, or incomplete after an interrupted write)."""
+    if collection is None or not ids or collection.count() != len(ids):
+        return None
+    got = get_all(collection, ["embeddings"])
+    position = {record_id: row for row, record_id in enumerate(ids)}
+    if any(i not in position for i in got["ids"]):
+        return None
+    vectors = np.empty((len(ids), len(got["embeddings"][0])), dtype=np.float16)
+    vectors[[position[i] for i in got["ids"]]] = np.asarray(got["embeddings"], dtype=np.float16)
+    return vectors
 
 
 def sentence_id(chunk_id: str, index: int) -> str:
