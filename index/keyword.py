@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from index.arrays import concatenated_ranges
 from kentrag.language import tokenize_words
 
 PREFIX_LENGTH = 5
@@ -60,16 +61,28 @@ class KeywordIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for the query (zeros when nothing matches)."""
-        columns = sorted({self.vocabulary[t] for t in keyword_tokens(query, self.prefix) if t in self.vocabulary})
-        if not columns or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        sub = self.weights[:, columns]
-        return np.asarray(sub @ self.idf[columns]).ravel()
+        return self._scores(self._columns(query))
 
-    def query_weight(self, query: str) -> float:
-        """The score of a text that matches every query term once: sum of the terms' idf × (K1+1)/(1+K1)."""
-        terms = {self.vocabulary[t] for t in keyword_tokens(query, self.prefix) if t in self.vocabulary}
-        return float(sum(self.idf[list(terms)])) if terms else 0.0
+    def matched_share(self, query: str) -> np.ndarray:
+        """Every text's BM25 score divided by that of a text matching every query term once (1.0)."""
+        columns = self._columns(query)
+        full_match = float(self.idf[columns].sum()) if len(columns) else 0.0
+        return self._scores(columns) / max(full_match, 1e-6)
+
+    def _columns(self, query: str) -> np.ndarray:
+        """The vocabulary columns of the query's tokens."""
+        known = {self.vocabulary[t] for t in keyword_tokens(query, self.prefix) if t in self.vocabulary}
+        return np.asarray(sorted(known), dtype=np.int64)
+
+    def _scores(self, columns: np.ndarray) -> np.ndarray:
+        # Summed straight from the column-major arrays: scipy's column slicing costs more than the sum.
+        if not len(columns) or self.size == 0:
+            return np.zeros(self.size)
+        starts = self.weights.indptr[columns]
+        counts = self.weights.indptr[columns + 1] - starts
+        positions, _ = concatenated_ranges(starts, counts)
+        contributions = self.weights.data[positions] * np.repeat(self.idf[columns], counts)
+        return np.bincount(self.weights.indices[positions], weights=contributions, minlength=self.size)
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """The k best (row, score) pairs with a positive score, best first."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from index.arrays import float32_rows
 from index.keyword import KeywordIndex, best_rows
 from index.sentence_vectors import SentenceVectors, load_sentence_vectors
 from index.store import Store, get_all, vectors_in_order
@@ -175,7 +176,9 @@ class HybridRetriever:
             if found[language] < CENTERING_DEPTH:
                 rows |= self._nearest_rows(snapshot, vector, self.candidates, language)
         rows.update(row for row, _ in best_rows(keyword_scores, self.candidates))
-        return np.asarray(sorted(r for r in rows if snapshot.passages[r].doc_id not in exclude), dtype=np.int64)
+        if exclude:
+            rows = {row for row in rows if snapshot.passages[row].doc_id not in exclude}
+        return np.asarray(sorted(rows), dtype=np.int64)
 
     def retrieve(self, query: str, k: int = 5, exclude: Collection[str] = frozenset()) -> list[Passage]:
         """The k best passages for the query, best first; documents in `exclude` are left out before scoring
@@ -184,7 +187,7 @@ class HybridRetriever:
         if not snapshot.passages or not query.strip():
             return []
         vector = np.asarray(self.embedding.get_query_embedding(query), dtype=np.float32)
-        keyword_scores = snapshot.keyword.scores(query) / max(snapshot.keyword.query_weight(query), 1e-6)
+        keyword_scores = snapshot.keyword.matched_share(query)
         rows = self._candidate_rows(snapshot, vector, keyword_scores, exclude)
         if not len(rows):
             return []
@@ -208,7 +211,7 @@ class HybridRetriever:
     def _second_scores(snapshot: _Snapshot, rows: np.ndarray, query: str) -> np.ndarray:
         """The weighted USE cosines of these chunks (and of their best sentences) with the query."""
         query_vector = snapshot.second.encode([query])[0]
-        scores = SECOND_WEIGHT_OTHER_LANGUAGE * (snapshot.second_vectors[rows].astype(np.float32) @ query_vector)
+        scores = SECOND_WEIGHT_OTHER_LANGUAGE * (float32_rows(snapshot.second_vectors, rows) @ query_vector)
         if snapshot.sentences is not None and snapshot.sentences.second is not None:
             scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)
         return scores

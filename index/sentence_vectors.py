@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.store import Store, get_all, vectors_in_order
+from index.arrays import concatenated_ranges, float32_rows
+from index.store import Store, chunk_of_sentence, get_all_vectors, vectors_in_order
 
 
 @dataclass(frozen=True)
@@ -32,21 +33,17 @@ class SentenceVectors:
         return self._best(self.second, rows, query_vector)
 
     def _best(self, matrix: np.ndarray, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-        counts = self.counts[rows]
-        firsts = np.zeros(len(rows), dtype=np.int64)
-        np.cumsum(counts[:-1], out=firsts[1:])
-        sentence_rows = np.repeat(self.starts[rows] - firsts, counts) + np.arange(int(counts.sum()))
-        similarities = matrix[sentence_rows].astype(np.float32) @ query_vector
+        sentence_rows, firsts = concatenated_ranges(self.starts[rows], self.counts[rows])
+        similarities = float32_rows(matrix, sentence_rows) @ query_vector
         return np.maximum.reduceat(similarities, firsts) if len(rows) else similarities
-
 
 def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVectors | None:
     """The store's sentence vectors in chunk-row order, or None unless every chunk has at least one (an index
     written before sentence vectors existed, or mid-ingest, is scored by chunk vectors alone)."""
     if not row_of:
         return None
-    got = get_all(store.sentences, ["embeddings", "metadatas"])
-    owners = np.asarray([row_of.get((m or {}).get("chunk_id"), -1) for m in got["metadatas"]], dtype=np.int64)
+    ids, e5 = get_all_vectors(store.sentences)
+    owners = np.asarray([row_of.get(chunk_of_sentence(i), -1) for i in ids], dtype=np.int64)
     if not len(owners) or (owners < 0).any():
         return None
     counts = np.bincount(owners, minlength=len(row_of))
@@ -55,7 +52,6 @@ def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVecto
     order = np.argsort(owners, kind="stable")
     starts = np.zeros(len(row_of), dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
-    e5 = np.asarray(got["embeddings"], dtype=np.float16)[order]
-    return SentenceVectors(starts=starts, counts=counts, e5=e5,
-                           second=vectors_in_order(store.second_sentences, [got["ids"][i] for i in order]))
+    return SentenceVectors(starts=starts, counts=counts, e5=e5[order],
+                           second=vectors_in_order(store.second_sentences, [ids[i] for i in order]))
 

@@ -102,23 +102,42 @@ def get_all(collection, include: list[str]) -> dict[str, list]:
             return out
 
 
+def get_all_vectors(collection, dtype: type = np.float16) -> tuple[list[str], np.ndarray]:
+    """Every record's id and vector (one row each), read in pages. Chroma hands vectors out as float64, so
+    each page is converted as it arrives: the whole set as float64 would be 1.6 GB per 400k USE vectors."""
+    ids: list[str] = []
+    pages = []
+    while True:
+        got = collection.get(include=["embeddings"], limit=GET_PAGE, offset=len(ids))
+        ids.extend(got["ids"])
+        if got["ids"]:
+            pages.append(np.asarray(got["embeddings"], dtype=dtype))
+        if len(got["ids"]) < GET_PAGE:
+            return ids, np.concatenate(pages) if pages else np.zeros((0, 0), dtype)
+
+
 def vectors_in_order(collection, ids: Sequence[str]) -> np.ndarray | None:
     """The collection's vectors as float16 rows in the order of `ids`, or None unless it holds exactly those
     ids (a vector set that is off, or incomplete after an interrupted write)."""
     if collection is None or not ids or collection.count() != len(ids):
         return None
-    got = get_all(collection, ["embeddings"])
+    stored_ids, vectors = get_all_vectors(collection)
     position = {record_id: row for row, record_id in enumerate(ids)}
-    if any(i not in position for i in got["ids"]):
+    if any(i not in position for i in stored_ids):
         return None
-    vectors = np.empty((len(ids), len(got["embeddings"][0])), dtype=np.float16)
-    vectors[[position[i] for i in got["ids"]]] = np.asarray(got["embeddings"], dtype=np.float16)
-    return vectors
+    in_order = np.empty_like(vectors)
+    in_order[[position[i] for i in stored_ids]] = vectors
+    return in_order
 
 
 def sentence_id(chunk_id: str, index: int) -> str:
     """Id of a chunk's `index`-th sentence vector."""
     return f"{chunk_id}/{index}"
+
+
+def chunk_of_sentence(sentence: str) -> str:
+    """The chunk id inside a sentence id."""
+    return sentence.rpartition("/")[0]
 
 
 class Store:

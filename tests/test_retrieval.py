@@ -194,3 +194,30 @@ def test_missing_sentence_vectors_fall_back_to_chunk_vectors(tmp_path: Path) -> 
     retriever = HybridRetriever(store, syncer.embedding)
     passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
     assert passages[0].doc_id == "su.txt" and passages[0].sentence is None
+
+
+def test_bm25_scores_follow_the_okapi_formula() -> None:
+    """Scores summed from the sparse arrays equal Okapi BM25 written out term by term."""
+    import math
+
+    from index.keyword import K1, B
+
+    texts = ["İzmir parkları açıldı", "parklar parklar ve bahçeler", "metro hattı", "İzmir metro parkı"]
+    index = KeywordIndex(texts)
+    tokens = [keyword_tokens(t) for t in texts]
+    average = sum(map(len, tokens)) / len(tokens)
+    query = keyword_tokens("izmir parkları metro")
+
+    def idf(term: str) -> float:
+        frequency = sum(1 for d in tokens if term in d)
+        return math.log1p((len(tokens) - frequency + 0.5) / (frequency + 0.5))
+
+    def bm25(doc: list[str]) -> float:
+        return sum(idf(term) * doc.count(term) * (K1 + 1) / (doc.count(term) + K1 * (1 - B + B * len(doc) / average))
+                   for term in set(query))
+
+    expected = [bm25(doc) for doc in tokens]
+    assert index.scores("izmir parkları metro") == pytest.approx(expected, rel=1e-5)
+    full_match = sum(idf(term) for term in set(query))
+    assert index.matched_share("izmir parkları metro") == pytest.approx([e / full_match for e in expected], rel=1e-5)
+    assert index.scores("zzz").tolist() == [0.0] * 4
