@@ -221,3 +221,21 @@ def test_bm25_scores_follow_the_okapi_formula() -> None:
     full_match = sum(idf(term) for term in set(query))
     assert index.matched_share("izmir parkları metro") == pytest.approx([e / full_match for e in expected], rel=1e-5)
     assert index.scores("zzz").tolist() == [0.0] * 4
+
+
+def test_refresh_reads_collections_page_by_page_with_the_same_result(
+        retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole-collection reads go page by page (Chroma's `get` of ~100k records at once fails); pages of 3
+    records give the same vectors, sentence groups and ranking as one page."""
+    import numpy as np
+
+    import index.store
+
+    question = "Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?"
+    before, snapshot = retriever.retrieve(question, k=4), retriever._snapshot
+    monkeypatch.setattr(index.store, "GET_PAGE", 3)
+    paged = HybridRetriever(retriever.store, retriever.embedding)
+    assert len(paged._snapshot.passages) > 3 and len(paged._snapshot.sentences.e5) > 3
+    assert np.array_equal(paged._snapshot.sentences.counts, snapshot.sentences.counts)
+    assert np.array_equal(paged._snapshot.sentences.second, snapshot.sentences.second)
+    assert [(p.chunk_id, p.score) for p in paged.retrieve(question, k=4)] == [(p.chunk_id, p.score) for p in before]
