@@ -18,7 +18,7 @@ Weights chosen on XQuAD and the kentrag eval; measured in BENCHMARKS.md.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -206,6 +206,15 @@ class HybridRetriever:
         return [replace(snapshot.passages[rows[i]], score=float(final[i]), dense=float(dense[i]),
                         sentence=float(sentence[i]) if snapshot.sentences else None, keyword=float(row_keyword[i]))
                 for i in order]
+
+    def sentence_vectors(self, passages: Sequence[Passage]) -> dict[str, np.ndarray]:
+        """The stored e5 vectors of these passages' sentences (`kentrag.sentences.sentence_texts` order), by
+        chunk id; none for a passage the index no longer holds or an index without sentence vectors."""
+        snapshot = self._snapshot
+        if snapshot.sentences is None:
+            return {}
+        rows = {p.chunk_id: snapshot.row_of.get(p.chunk_id) for p in passages}
+        return {chunk: snapshot.sentences.of_chunk(row) for chunk, row in rows.items() if row is not None}
 
     @staticmethod
     def _second_scores(snapshot: _Snapshot, rows: np.ndarray, query: str) -> np.ndarray:

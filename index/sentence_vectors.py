@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.arrays import concatenated_ranges, float32_rows
-from index.store import Store, chunk_of_sentence, get_all_vectors, vectors_in_order
+from index.store import Store, get_all_vectors, sentence_place, vectors_in_order
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ class SentenceVectors:
     counts: np.ndarray  # int64, one per chunk row, each ≥ 1
     e5: np.ndarray  # float16, one row per sentence
     second: np.ndarray | None  # float16 second-embedder vectors of the same sentences; None when incomplete
+
+    def of_chunk(self, row: int) -> np.ndarray:
+        """The e5 vectors of one chunk's sentences, in sentence order, as float32."""
+        return self.e5[self.starts[row]:self.starts[row] + self.counts[row]].astype(np.float32)
 
     def best(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
         """For each chunk row, the cosine of its best-matching sentence with the e5 query vector."""
@@ -43,13 +47,14 @@ def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVecto
     if not row_of:
         return None
     ids, e5 = get_all_vectors(store.sentences)
-    owners = np.asarray([row_of.get(chunk_of_sentence(i), -1) for i in ids], dtype=np.int64)
+    places = [sentence_place(i) for i in ids]
+    owners = np.asarray([row_of.get(chunk, -1) for chunk, _ in places], dtype=np.int64)
     if not len(owners) or (owners < 0).any():
         return None
     counts = np.bincount(owners, minlength=len(row_of))
     if (counts == 0).any():
         return None
-    order = np.argsort(owners, kind="stable")
+    order = np.lexsort((np.asarray([number for _, number in places]), owners))  # by chunk, then sentence
     starts = np.zeros(len(row_of), dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
     return SentenceVectors(starts=starts, counts=counts, e5=e5[order],

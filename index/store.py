@@ -135,9 +135,10 @@ def sentence_id(chunk_id: str, index: int) -> str:
     return f"{chunk_id}/{index}"
 
 
-def chunk_of_sentence(sentence: str) -> str:
-    """The chunk id inside a sentence id."""
-    return sentence.rpartition("/")[0]
+def sentence_place(sentence: str) -> tuple[str, int]:
+    """The chunk id and the sentence number inside a sentence id."""
+    chunk, _, number = sentence.rpartition("/")
+    return chunk, int(number)
 
 
 class Store:

@@ -182,7 +182,7 @@ class Assistant:
         backend = self.generators.get(name)
         if backend is None:
             raise ValueError(unavailable(name, self.generators))
-        request = GenerationRequest(question, query, language, passages)
+        request = GenerationRequest(question, query, language, passages, self.retriever.sentence_vectors(passages))
         base = Answer(question, language, "", True, (), passages, name, complete=False, retrieval_query=query)
         if name == "extractive":
             yield from self._extractive(request, base)

@@ -61,3 +61,32 @@ def test_stream_grows_to_the_final_answer(assistant) -> None:
 def test_empty_question_is_answered_not_raised(assistant) -> None:
     answer = assistant.ask("   ")
     assert not answer.found and answer.citations == ()
+
+
+def test_extractive_answers_use_the_stored_sentence_vectors(assistant) -> None:
+    """The sentence vectors ingest stored line up with the sentences the extractive generator quotes, so it
+    ranks them without embedding them again: swapped vectors swap the quote."""
+    import numpy as np
+
+    from kentrag.generators.base import GenerationRequest
+    from kentrag.sentences import sentence_spans
+
+    question = "When was the İzmir–İstanbul smart city protocol signed?"
+    passages = assistant.retrieve(question)
+    stored = assistant.retriever.sentence_vectors(passages)
+    assert set(stored) == {p.chunk_id for p in passages}
+    passage = next(p for p in passages if len(sentence_spans(p.text)) >= 3)
+    spans = sentence_spans(passage.text)
+    vectors = stored[passage.chunk_id]
+    fresh = np.asarray(assistant.embedding.get_text_embedding_batch([passage.text[a:b] for a, b in spans]))
+    assert len(vectors) == len(spans) and np.einsum("ij,ij->i", vectors, fresh).min() > 0.999
+
+    extractive = assistant.generators["extractive"]
+    quoted = extractive.select(GenerationRequest(question, question, "en", (passage,), stored))[0]
+    best = next(i for i, (start, _) in enumerate(spans) if start == quoted.start)
+    other = (best + 1) % len(spans)
+    swapped = vectors.copy()
+    swapped[[best, other]] = vectors[[other, best]]
+    requoted = extractive.select(GenerationRequest(question, question, "en", (passage,),
+                                                   {passage.chunk_id: swapped}))[0]
+    assert requoted.start == spans[other][0]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
+
+import numpy as np
 
 from index.retriever import Passage
 
@@ -17,6 +19,9 @@ class GenerationRequest:
     retrieval_query: str
     language: str
     passages: Sequence[Passage]
+    # Stored e5 vectors of passage sentences by chunk id (HybridRetriever.sentence_vectors), so that a
+    # generator ranking sentences need not embed them again; any passage may be missing.
+    sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
