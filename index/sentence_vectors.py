@@ -41,6 +41,7 @@ class SentenceVectors:
         similarities = float32_rows(matrix, sentence_rows) @ query_vector
         return np.maximum.reduceat(similarities, firsts) if len(rows) else similarities
 
+
 def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVectors | None:
     """The store's sentence vectors in chunk-row order, or None unless every chunk has at least one (an index
     written before sentence vectors existed, or mid-ingest, is scored by chunk vectors alone)."""
@@ -59,4 +60,3 @@ def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVecto
     np.cumsum(counts[:-1], out=starts[1:])
     return SentenceVectors(starts=starts, counts=counts, e5=e5[order],
                            second=vectors_in_order(store.second_sentences, [ids[i] for i in order]))
-

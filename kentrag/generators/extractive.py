@@ -80,7 +80,7 @@ class ExtractiveGenerator:
 
     def _sentence_vectors(self, spans: list[tuple[int, int, int, str]], stored: np.ndarray | None) -> list:
         """e5 vectors of one passage's sentences: the stored ones when they match its sentences, else embedded
-        now (~15 ms a sentence on 2 cores, most of an answer's time)."""
+        now (embedding them was most of an answer's time: 0.20 s per eval question against 0.04 s stored)."""
         if stored is not None and len(stored) == len(spans):
             return list(stored)
         return self.embedding.get_text_embedding_batch([s[3] for s in spans]) if spans else []
