@@ -173,3 +173,22 @@ def test_every_chunk_has_its_sentence_vectors_and_they_follow_changes(tmp_path: 
     assert owners["e5"] == owners["use"]
     assert set(owners["e5"].values()) == set(syncer.store.chunks.get(include=[])["ids"])
     assert not any(chunk.startswith(removed) for chunk in owners["e5"].values())
+
+
+def test_turning_the_second_embedder_on_back_fills_chunk_and_sentence_vectors(tmp_path: Path,
+                                                                              small_corpus: Path) -> None:
+    from index.retriever import HybridRetriever
+
+    without = make_settings(tmp_path / "data", small_corpus, second_embedder="")
+    first = Syncer(without, show_progress=False)
+    first.sync([small_corpus])
+    assert first.store.second is None and first.store.sentences.count() > first.store.chunk_count()
+
+    with_use = make_settings(tmp_path / "data", small_corpus)
+    second = Syncer(with_use, show_progress=False)
+    report = second.sync([small_corpus])
+    assert report.chunks_embedded == 0 and sorted(report.unchanged) == sorted(SMALL_DOCS)
+    assert sentence_owners(second.store)["use"] == sentence_owners(second.store)["e5"]
+    assert set(second.store.second.get(include=[])["ids"]) == set(second.store.chunks.get(include=[])["ids"])
+    retriever = HybridRetriever(second.store, second.embedding)
+    assert retriever.uses_second_embedder and retriever._snapshot.sentences.second is not None
