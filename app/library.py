@@ -89,7 +89,7 @@ class Library:
             result.rejected.append(Rejection(Path(path).name, "reason_unreadable", {"detail": reason}))
             Path(path).unlink(missing_ok=True)
         result.added = report.added + report.updated + report.unchanged
-        self.assistant.refresh()
+        self.assistant.refresh(report.added + report.updated + report.removed)
         return result
 
     def _store(self, file: Path, known: dict[str, ManifestEntry], result: UploadResult) -> Path | None:
@@ -129,5 +129,5 @@ class Library:
             return False
         if entry and self.is_upload(entry):
             Path(entry.path).unlink(missing_ok=True)
-        self.assistant.refresh()
+        self.assistant.refresh([doc_id])
         return True

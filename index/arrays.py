@@ -6,11 +6,17 @@ import numpy as np
 import torch
 
 
+def offsets(counts: np.ndarray) -> np.ndarray:
+    """Where each of consecutive groups of these sizes begins."""
+    starts = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    return starts
+
+
 def concatenated_ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """starts[0] .. starts[0]+counts[0]-1, then starts[1] .. and so on, as one index array; and where each
     range begins in it."""
-    firsts = np.zeros(len(starts), dtype=np.int64)
-    np.cumsum(counts[:-1], out=firsts[1:])
+    firsts = offsets(counts)
     return np.repeat(starts - firsts, counts) + np.arange(int(counts.sum())), firsts
 
 

@@ -37,27 +37,46 @@ class KeywordIndex:
     def __init__(self, texts: Sequence[str], prefix: int = PREFIX_LENGTH) -> None:
         self.prefix = prefix
         self.vocabulary: dict[str, int] = {}
+        self._weigh(*self._count(texts))
+
+    def patched(self, keep: np.ndarray, new_texts: Sequence[str]) -> KeywordIndex:
+        """The index of the kept texts (a boolean mask over this one's) followed by `new_texts`, without
+        tokenising the kept texts again."""
+        index = KeywordIndex.__new__(KeywordIndex)
+        index.prefix, index.vocabulary = self.prefix, dict(self.vocabulary)
+        new_counts, new_lengths = index._count(new_texts)
+        kept = self.counts[np.flatnonzero(keep)]
+        kept = sparse.csr_matrix((kept.data, kept.indices, kept.indptr), shape=(kept.shape[0], new_counts.shape[1]))
+        index._weigh(sparse.vstack([kept, new_counts], format="csr"), np.concatenate([self.lengths[keep], new_lengths]))
+        return index
+
+    def _count(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Token counts (one row per text, columns from the vocabulary, which grows) and token totals."""
         rows, cols, counts = [], [], []
         lengths = np.zeros(len(texts), dtype=np.float32)
         for row, text in enumerate(texts):
-            tokens = keyword_tokens(text, prefix)
+            tokens = keyword_tokens(text, self.prefix)
             lengths[row] = len(tokens)
             for token, count in zip(*np.unique(tokens, return_counts=True)) if tokens else ():
                 rows.append(row)
                 cols.append(self.vocabulary.setdefault(str(token), len(self.vocabulary)))
                 counts.append(count)
         shape = (len(texts), max(1, len(self.vocabulary)))
-        tf = sparse.csr_matrix((np.asarray(counts, dtype=np.float32), (rows, cols)), shape=shape)
-        document_frequency = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
-        n = max(1, len(texts))
-        self.idf = np.log1p((n - document_frequency + 0.5) / (document_frequency + 0.5)).astype(np.float32)
-        average = float(lengths.mean()) if len(texts) else 1.0
+        return sparse.csr_matrix((np.asarray(counts, dtype=np.float32), (rows, cols)), shape=shape), lengths
+
+    def _weigh(self, counts: sparse.csr_matrix, lengths: np.ndarray) -> None:
+        """The BM25 weights of every (text, token) from the counts."""
+        self.counts, self.lengths, self.size = counts, lengths, counts.shape[0]
+        self.document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+        n = max(1, self.size)
+        df = self.document_frequency
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        average = float(lengths.mean()) if self.size else 1.0
         norm = K1 * (1 - B + B * lengths / max(average, 1e-6))
-        tf = tf.tocoo()
+        tf = counts.tocoo()
         weights = tf.data * (K1 + 1) / (tf.data + norm[tf.row])
         # Column-major: a query touches only its own tokens' columns.
-        self.weights = sparse.csc_matrix((weights, (tf.row, tf.col)), shape=shape)
-        self.size = len(texts)
+        self.weights = sparse.csc_matrix((weights, (tf.row, tf.col)), shape=counts.shape)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for the query (zeros when nothing matches)."""
@@ -70,9 +89,11 @@ class KeywordIndex:
         return self._scores(columns) / max(full_match, 1e-6)
 
     def _columns(self, query: str) -> np.ndarray:
-        """The vocabulary columns of the query's tokens."""
+        """The vocabulary columns of the query's tokens that some text holds (after `patched`, the vocabulary
+        may keep tokens of texts no longer there)."""
         known = {self.vocabulary[t] for t in keyword_tokens(query, self.prefix) if t in self.vocabulary}
-        return np.asarray(sorted(known), dtype=np.int64)
+        columns = np.asarray(sorted(known), dtype=np.int64)
+        return columns[self.document_frequency[columns] > 0]
 
     def _scores(self, columns: np.ndarray) -> np.ndarray:
         # Summed straight from the column-major arrays: scipy's column slicing costs more than the sum.

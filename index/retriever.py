@@ -42,6 +42,8 @@ KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
 CENTERING_DEPTH = 10
 # Up to this many chunks an exact numpy scan finds the dense candidates faster than a Chroma query.
 EXACT_SEARCH_LIMIT = 20_000
+# A refresh told of more changed documents than this reloads everything (one `$in` filter per read).
+PATCH_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,48 @@ class _Snapshot:
     sentences: SentenceVectors | None  # None for an index without (complete) sentence vectors
 
 
+@dataclass(frozen=True)
+class _Chunks:
+    """Chunks as read from Chroma, with their vectors in the same order (see `_Snapshot` for the fields)."""
+
+    passages: list[Passage]
+    vectors: np.ndarray
+    second_vectors: np.ndarray | None
+    sentences: SentenceVectors | None
+
+    @classmethod
+    def of(cls, snapshot: _Snapshot) -> _Chunks:
+        return cls(snapshot.passages, snapshot.vectors, snapshot.second_vectors, snapshot.sentences)
+
+    @classmethod
+    def empty(cls) -> _Chunks:
+        return cls([], np.zeros((0, 0), np.float32), None, None)
+
+    def joined(self, keep: np.ndarray, new: _Chunks) -> _Chunks | None:
+        """The kept chunks (a boolean mask) followed by `new`; None when the two do not have the same vector
+        sets (USE, sentence or USE sentence vectors present on one side only)."""
+        if new.passages and self._vector_sets() != new._vector_sets():
+            return None
+
+        def rows(mine: np.ndarray | None, theirs: np.ndarray | None) -> np.ndarray | None:
+            if mine is None:
+                return None
+            return np.concatenate([mine[keep], theirs]) if new.passages else mine[keep]
+
+        return _Chunks([p for p, kept in zip(self.passages, keep) if kept] + new.passages,
+                       rows(self.vectors, new.vectors), rows(self.second_vectors, new.second_vectors),
+                       None if self.sentences is None else self.sentences.patched(keep, new.sentences))
+
+    def _vector_sets(self) -> tuple[bool, bool, bool]:
+        sentences = self.sentences
+        return self.second_vectors is not None, sentences is not None, bool(sentences and sentences.second is not None)
+
+
+def _keyword_texts(passages: list[Passage]) -> list[str]:
+    """What the keyword index matches: title and text."""
+    return [f"{p.title}\n{p.text}" for p in passages]
+
+
 class HybridRetriever:
     """Dense + keyword retrieval over one Store; call `refresh()` after the index changes.
 
@@ -122,25 +166,45 @@ class HybridRetriever:
         self.candidates = candidates
         self._snapshot = self._load()
 
-    def refresh(self) -> None:
-        """Reload chunk texts and vectors from Chroma and rebuild the keyword index."""
+    def refresh(self, changed_documents: Collection[str] | None = None) -> None:
+        """Reload from Chroma. Given the documents a sync added, changed or removed, only their chunks are
+        read and patched into the current state (3.4 s instead of 64 s for one document at 100k chunks); a
+        full reload when that cannot be done consistently (USE or sentence vectors on one side only)."""
+        old = self._snapshot
+        if changed_documents is not None and old.passages and len(changed_documents) <= PATCH_LIMIT:
+            changed = set(changed_documents)
+            new = self._read({"doc_id": {"$in": sorted(changed)}}) if changed else _Chunks.empty()
+            keep = np.asarray([p.doc_id not in changed for p in old.passages])
+            joined = _Chunks.of(old).joined(keep, new)
+            if joined is not None:
+                self._snapshot = self._snapshot_of(joined, old.keyword.patched(keep, _keyword_texts(new.passages)))
+                return
         self._snapshot = self._load()
 
     def _load(self) -> _Snapshot:
-        got = get_all(self.store.chunks, ["documents", "metadatas", "embeddings"])
+        chunks = self._read()
+        return self._snapshot_of(chunks, KeywordIndex(_keyword_texts(chunks.passages)))
+
+    def _read(self, where: dict | None = None) -> _Chunks:
+        """The chunks (all, or those matching `where`) with their vectors, from Chroma."""
+        got = get_all(self.store.chunks, ["documents", "metadatas", "embeddings"], where)
         passages = [_passage(i, t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
-        row_of = {p.chunk_id: row for row, p in enumerate(passages)}
-        # USE vectors in passage order, or None unless every chunk has one (ingest writes them after e5).
-        second_vectors = vectors_in_order(self.store.second, got["ids"])
-        languages = [p.language for p in passages]
+        return _Chunks(
+            passages=passages, vectors=_matrix(got["embeddings"], np.float32),
+            # USE vectors in passage order, or None unless every chunk has one (ingest writes them after e5).
+            second_vectors=vectors_in_order(self.store.second, got["ids"], where),
+            sentences=load_sentence_vectors(self.store, {p.chunk_id: row for row, p in enumerate(passages)}, where),
+        )
+
+    def _snapshot_of(self, chunks: _Chunks, keyword: KeywordIndex) -> _Snapshot:
+        languages = [p.language for p in chunks.passages]
         return _Snapshot(
-            passages=passages, row_of=row_of, passage_languages=np.asarray(languages),
-            languages=tuple(sorted(set(languages))),
-            keyword=KeywordIndex([f"{p.title}\n{p.text}" for p in passages]),
-            vectors=_matrix(got["embeddings"], np.float32), second_vectors=second_vectors,
+            passages=chunks.passages, row_of={p.chunk_id: row for row, p in enumerate(chunks.passages)},
+            passage_languages=np.asarray(languages), languages=tuple(sorted(set(languages))), keyword=keyword,
+            vectors=chunks.vectors, second_vectors=chunks.second_vectors,
             second=(self.second_embedding or load_second_embedding(self.store.settings))
-            if second_vectors is not None else None,
-            sentences=load_sentence_vectors(self.store, row_of),
+            if chunks.second_vectors is not None else None,
+            sentences=chunks.sentences,
         )
 
     @property

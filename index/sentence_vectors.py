@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.arrays import concatenated_ranges, float32_rows
+from index.arrays import concatenated_ranges, float32_rows, offsets
 from index.store import Store, get_all_vectors, sentence_place, vectors_in_order
 
 
@@ -23,6 +23,19 @@ class SentenceVectors:
     counts: np.ndarray  # int64, one per chunk row, each ≥ 1
     e5: np.ndarray  # float16, one row per sentence
     second: np.ndarray | None  # float16 second-embedder vectors of the same sentences; None when incomplete
+
+    def patched(self, keep: np.ndarray, new: SentenceVectors | None) -> SentenceVectors:
+        """The sentences of the kept chunk rows (a boolean mask) followed by those of `new`'s chunks (None
+        for no new chunks). `new` holds second-embedder vectors exactly when this one does."""
+        kept = np.flatnonzero(keep)
+        rows, _ = concatenated_ranges(self.starts[kept], self.counts[kept])
+        if new is None:
+            counts, e5, second = self.counts[kept], self.e5[rows], None if self.second is None else self.second[rows]
+        else:
+            counts = np.concatenate([self.counts[kept], new.counts])
+            e5 = np.concatenate([self.e5[rows], new.e5])
+            second = None if self.second is None else np.concatenate([self.second[rows], new.second])
+        return SentenceVectors(starts=offsets(counts), counts=counts, e5=e5, second=second)
 
     def of_chunk(self, row: int) -> np.ndarray:
         """The e5 vectors of one chunk's sentences, in sentence order, as float32."""
@@ -42,12 +55,13 @@ class SentenceVectors:
         return np.maximum.reduceat(similarities, firsts) if len(rows) else similarities
 
 
-def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVectors | None:
-    """The store's sentence vectors in chunk-row order, or None unless every chunk has at least one (an index
-    written before sentence vectors existed, or mid-ingest, is scored by chunk vectors alone)."""
+def load_sentence_vectors(store: Store, row_of: dict[str, int], where: dict | None = None) -> SentenceVectors | None:
+    """The sentence vectors of the chunks in `row_of` (all of the store's, or those matching `where`) in
+    chunk-row order, or None unless every chunk has at least one (an index written before sentence vectors
+    existed, or mid-ingest, is scored by chunk vectors alone)."""
     if not row_of:
         return None
-    ids, e5 = get_all_vectors(store.sentences)
+    ids, e5 = get_all_vectors(store.sentences, where)
     places = [sentence_place(i) for i in ids]
     owners = np.asarray([row_of.get(chunk, -1) for chunk, _ in places], dtype=np.int64)
     if not len(owners) or (owners < 0).any():
@@ -56,7 +70,6 @@ def load_sentence_vectors(store: Store, row_of: dict[str, int]) -> SentenceVecto
     if (counts == 0).any():
         return None
     order = np.lexsort((np.asarray([number for _, number in places]), owners))  # by chunk, then sentence
-    starts = np.zeros(len(row_of), dtype=np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
-    return SentenceVectors(starts=starts, counts=counts, e5=e5[order],
-                           second=vectors_in_order(store.second_sentences, [ids[i] for i in order]))
+    return SentenceVectors(starts=offsets(counts), counts=counts, e5=e5[order],
+                           second=vectors_in_order(store.second_sentences, [ids[i] for i in order], where))
+

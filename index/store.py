@@ -91,24 +91,25 @@ def store_errors(settings: Settings) -> Iterator[None]:
 GET_PAGE = 5000
 
 
-def get_all(collection, include: list[str]) -> dict[str, list]:
-    """Every record of a collection (ids plus the `include` fields), read in pages."""
+def get_all(collection, include: list[str], where: dict | None = None) -> dict[str, list]:
+    """Every record of a collection (or those matching `where`): ids plus the `include` fields, in pages."""
     out: dict[str, list] = {key: [] for key in ["ids", *include]}
     while True:
-        got = collection.get(include=include, limit=GET_PAGE, offset=len(out["ids"]))
+        got = collection.get(include=include, where=where, limit=GET_PAGE, offset=len(out["ids"]))
         for key in out:
             out[key].extend(got[key])
         if len(got["ids"]) < GET_PAGE:
             return out
 
 
-def get_all_vectors(collection, dtype: type = np.float16) -> tuple[list[str], np.ndarray]:
-    """Every record's id and vector (one row each), read in pages. Chroma hands vectors out as float64, so
-    each page is converted as it arrives: the whole set as float64 would be 1.6 GB per 400k USE vectors."""
+def get_all_vectors(collection, where: dict | None = None, dtype: type = np.float16) -> tuple[list[str], np.ndarray]:
+    """Every record's (or those matching `where`) id and vector, one row each, read in pages. Chroma hands
+    vectors out as float64, so each page is converted as it arrives: the whole set as float64 would be
+    1.6 GB per 400k USE vectors."""
     ids: list[str] = []
     pages = []
     while True:
-        got = collection.get(include=["embeddings"], limit=GET_PAGE, offset=len(ids))
+        got = collection.get(include=["embeddings"], where=where, limit=GET_PAGE, offset=len(ids))
         ids.extend(got["ids"])
         if got["ids"]:
             pages.append(np.asarray(got["embeddings"], dtype=dtype))
@@ -116,14 +117,15 @@ def get_all_vectors(collection, dtype: type = np.float16) -> tuple[list[str], np
             return ids, np.concatenate(pages) if pages else np.zeros((0, 0), dtype)
 
 
-def vectors_in_order(collection, ids: Sequence[str]) -> np.ndarray | None:
-    """The collection's vectors as float16 rows in the order of `ids`, or None unless it holds exactly those
-    ids (a vector set that is off, or incomplete after an interrupted write)."""
-    if collection is None or not ids or collection.count() != len(ids):
+def vectors_in_order(collection, ids: Sequence[str], where: dict | None = None) -> np.ndarray | None:
+    """The vectors of the collection (or of its records matching `where`) as float16 rows in the order of
+    `ids`, or None unless those are exactly `ids` (a vector set that is off, or incomplete after an
+    interrupted write)."""
+    if collection is None or not ids or (where is None and collection.count() != len(ids)):
         return None
-    stored_ids, vectors = get_all_vectors(collection)
+    stored_ids, vectors = get_all_vectors(collection, where)
     position = {record_id: row for row, record_id in enumerate(ids)}
-    if any(i not in position for i in stored_ids):
+    if len(stored_ids) != len(ids) or any(i not in position for i in stored_ids):
         return None
     in_order = np.empty_like(vectors)
     in_order[[position[i] for i in stored_ids]] = vectors

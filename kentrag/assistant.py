@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from index.retriever import HybridRetriever, Passage
@@ -148,10 +148,10 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.embedding)
         self.generators: dict[str, Generator] = build_generators(settings, self.embedding)
 
-    def refresh(self) -> None:
-        """Pick up documents added or removed since start."""
+    def refresh(self, changed_documents: Collection[str] | None = None) -> None:
+        """Pick up documents added, changed or removed since the last refresh (only those named, if given)."""
         with store_errors(self.settings):
-            self.retriever.refresh()
+            self.retriever.refresh(changed_documents)
 
     def retrieve(self, question: str, history: Sequence[str] = (), k: int | None = None) -> list[Passage]:
         """The ranked passages; StoreUnavailable when the Chroma server has gone away."""

@@ -239,3 +239,53 @@ def test_refresh_reads_collections_page_by_page_with_the_same_result(
     assert np.array_equal(paged._snapshot.sentences.counts, snapshot.sentences.counts)
     assert np.array_equal(paged._snapshot.sentences.second, snapshot.sentences.second)
     assert [(p.chunk_id, p.score) for p in paged.retrieve(question, k=4)] == [(p.chunk_id, p.score) for p in before]
+
+
+def test_refresh_of_changed_documents_equals_a_full_reload(tmp_path: Path) -> None:
+    """Patching only the added, changed and removed documents into the retriever gives the same state and the
+    same answers as reading the whole index again."""
+    import numpy as np
+
+    folder = tmp_path / "docs"
+    syncer, patched = synced_index(folder, tmp_path / "index", ("metro.txt", "parklar.txt", "library.txt"))
+    (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
+    (folder / "parklar.txt").write_text(DOCUMENTS["parklar.txt"] + " Parklar gece de açık.", encoding="utf-8")
+    (folder / "metro.txt").unlink()
+    report = syncer.sync([folder])
+    changed = report.added + report.updated + report.removed
+    assert sorted(changed) == ["metro.txt", "parklar.txt", "su.txt"]
+    patched.refresh(changed)
+    full = HybridRetriever(syncer.store, syncer.embedding)
+
+    def by_chunk(snapshot) -> dict[str, tuple]:
+        """Each chunk's passage and every vector the retriever holds for it."""
+        sentences = snapshot.sentences
+        state = {}
+        for row, passage in enumerate(snapshot.passages):
+            own = slice(sentences.starts[row], sentences.starts[row] + sentences.counts[row])
+            state[passage.chunk_id] = (passage, snapshot.vectors[row].tolist(), snapshot.second_vectors[row].tolist(),
+                                       sentences.e5[own].tolist(), sentences.second[own].tolist())
+        return state
+
+    assert by_chunk(patched._snapshot) == by_chunk(full._snapshot)
+    assert {p.doc_id for p in patched._snapshot.passages} == {"parklar.txt", "library.txt", "su.txt"}
+    for question in ("Bursa'da akıllı sayaçlar kayıp kaçak oranını ne kadar düşürdü?", "Are the parks open at night?",
+                     "library week workshops", "Esenboğa metro"):
+        got, expected = patched.retrieve(question, k=3), full.retrieve(question, k=3)
+        assert [p.chunk_id for p in got] == [p.chunk_id for p in expected]
+        assert np.allclose([p.score for p in got], [p.score for p in expected], atol=1e-5)
+        assert [p.keyword for p in got] == pytest.approx([p.keyword for p in expected], abs=1e-6)
+
+
+def test_refresh_of_changed_documents_reloads_all_when_vector_sets_differ(tmp_path: Path) -> None:
+    """A changed document whose USE vectors are missing (an interrupted write) cannot be patched into a
+    retriever that scores with USE: the refresh reads the whole index, which then scores without USE."""
+    folder = tmp_path / "docs"
+    syncer, retriever = synced_index(folder, tmp_path / "index", ("metro.txt", "library.txt"))
+    assert retriever.uses_second_embedder
+    (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
+    syncer.sync([folder])
+    syncer.store.second.delete(where={"doc_id": "su.txt"})
+    retriever.refresh(["su.txt"])
+    assert not retriever.uses_second_embedder
+    assert retriever.retrieve("Bursa akıllı sayaç kayıp kaçak", k=1)[0].doc_id == "su.txt"
