@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
+import httpx
 import numpy as np
 
 from index.arrays import float32_rows
@@ -215,16 +216,16 @@ class HybridRetriever:
     def _nearest_rows(self, snapshot: _Snapshot, vector: np.ndarray, k: int, language: str | None = None) -> set[int]:
         """Rows of the k nearest chunks by e5 cosine (of one language, if given)."""
         if len(snapshot.passages) <= EXACT_SEARCH_LIMIT:
-            similarities = snapshot.vectors @ vector
-            if language:
-                similarities[snapshot.passage_languages != language] = -np.inf
-            k = min(k, len(similarities))
-            best = np.argpartition(-similarities, k - 1)[:k]
-            return {int(row) for row in best if similarities[row] > -np.inf}
-        result = self.store.chunks.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, len(snapshot.passages)),
-            where={"language": language} if language else None, include=[],
-        )
+            return _exact_nearest_rows(snapshot, vector, k, language)
+        try:
+            result = self.store.chunks.query(
+                query_embeddings=[vector.tolist()], n_results=min(k, len(snapshot.passages)),
+                where={"language": language} if language else None, include=[],
+            )
+        except httpx.TransportError:
+            # The Chroma server has gone away: the copy in memory still answers, exactly, if slower (10 ms at
+            # 100k chunks), as it does for a small index. `refresh()` reports the server.
+            return _exact_nearest_rows(snapshot, vector, k, language)
         return {snapshot.row_of[c] for c in result["ids"][0] if c in snapshot.row_of}
 
     def _candidate_rows(self, snapshot: _Snapshot, vector: np.ndarray, keyword_scores: np.ndarray,
@@ -288,6 +289,16 @@ class HybridRetriever:
         if snapshot.sentences is not None and snapshot.sentences.second is not None:
             scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)
         return scores
+
+
+def _exact_nearest_rows(snapshot: _Snapshot, vector: np.ndarray, k: int, language: str | None) -> set[int]:
+    """Rows of the k nearest chunks by e5 cosine (of one language, if given), by a scan of every vector."""
+    similarities = snapshot.vectors @ vector
+    if language:
+        similarities[snapshot.passage_languages != language] = -np.inf
+    k = min(k, len(similarities))
+    best = np.argpartition(-similarities, k - 1)[:k]
+    return {int(row) for row in best if similarities[row] > -np.inf}
 
 
 def _matrix(vectors: list, dtype: type) -> np.ndarray:

@@ -107,7 +107,9 @@ def test_ingest_ask_and_eval_use_the_server(served: Settings, server: ChromaServ
     assert evaluated.code == 0 and report["n"] == len(EVAL_IDS) and report["hit@5"] == 1.0
 
 
-def test_server_down_is_a_clear_error_and_recovers(served: Settings, server: ChromaServer) -> None:
+def test_server_down_is_a_clear_error_and_recovers(served: Settings, server: ChromaServer,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.retriever
     from kentrag.assistant import Assistant
 
     assistant = Assistant(served)  # connected while the server is up
@@ -116,9 +118,13 @@ def test_server_down_is_a_clear_error_and_recovers(served: Settings, server: Chr
     message = f"cannot open the Chroma server at 127.0.0.1:{server.port}"
     server.kill()
     try:
-        # A running assistant keeps answering from the chunks it loaded (a small index is searched in memory);
-        # reloading them reports the server.
+        # A running assistant keeps answering from the chunks it loaded (a small index is searched in memory,
+        # a large one falls back to that when Chroma's query fails); reloading them reports the server.
         assert assistant.ask(QUESTION).found
+        monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
+        answer = assistant.ask(QUESTION)
+        assert answer.found and {c.passage.doc_id for c in answer.citations} == {DOC}
+        monkeypatch.undo()
         with pytest.raises(StoreUnavailable, match=message):
             assistant.refresh()
         for argv in (("ask", QUESTION), ("ingest", str(CORPUS / DOC)), ("documents",)):
