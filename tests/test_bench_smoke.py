@@ -65,7 +65,7 @@ def test_speed_smoke_prints_ingest_latency_and_resync(capsys: pytest.CaptureFixt
     for title in ("Ingest throughput", "Query latency", "No-change re-sync"):
         assert title in out
     chunks, sentences, chunks_only, with_sentences, ingest, ratio = _first_row_under(out, "ingest chunks/s")
-    assert sentences >= chunks > 0 and chunks_only > with_sentences > 0 and ingest > 0 and 0 < ratio < 5
+    assert sentences >= chunks > 0 and min(chunks_only, with_sentences, ingest) > 0 and 0 < ratio < 5
     latency = _first_row_under(out, "retrieve p50 ms")
     assert latency[0] == 200 and all(v > 0 for v in latency)
     documents, seconds = _first_row_under(out, "re-sync s")
