@@ -93,36 +93,13 @@ def centre_per_language(scores: np.ndarray, languages: np.ndarray, depth: int) -
 
 
 @dataclass(frozen=True)
-class _Snapshot:
-    """Everything `retrieve` reads, swapped in whole by `refresh` (so a query never sees half an update)."""
+class _Chunks:
+    """Chunks as read from Chroma, with their vectors in the same order."""
 
     passages: list[Passage]
-    row_of: dict[str, int]
-    passage_languages: np.ndarray  # one per row
-    languages: tuple[str, ...]  # the distinct ones
-    keyword: KeywordIndex
     vectors: np.ndarray  # e5, float32, one row per passage
     second_vectors: np.ndarray | None  # USE, float16, same rows; None while USE is off or incomplete
-    second: object | None  # the USE encoder when second_vectors is set
     sentences: SentenceVectors | None  # None for an index without (complete) sentence vectors
-
-
-@dataclass(frozen=True)
-class _Chunks:
-    """Chunks as read from Chroma, with their vectors in the same order (see `_Snapshot` for the fields)."""
-
-    passages: list[Passage]
-    vectors: np.ndarray
-    second_vectors: np.ndarray | None
-    sentences: SentenceVectors | None
-
-    @classmethod
-    def of(cls, snapshot: _Snapshot) -> _Chunks:
-        return cls(snapshot.passages, snapshot.vectors, snapshot.second_vectors, snapshot.sentences)
-
-    @classmethod
-    def empty(cls) -> _Chunks:
-        return cls([], np.zeros((0, 0), np.float32), None, None)
 
     def joined(self, keep: np.ndarray, new: _Chunks) -> _Chunks | None:
         """The kept chunks (a boolean mask) followed by `new`; None when the two do not have the same vector
@@ -142,6 +119,18 @@ class _Chunks:
     def _vector_sets(self) -> tuple[bool, bool, bool]:
         sentences = self.sentences
         return self.second_vectors is not None, sentences is not None, bool(sentences and sentences.second is not None)
+
+
+@dataclass(frozen=True)
+class _Snapshot(_Chunks):
+    """Everything `retrieve` reads, swapped in whole by `refresh` (so a query never sees half an update): the
+    chunks and what is derived from them."""
+
+    row_of: dict[str, int]
+    passage_languages: np.ndarray  # one per row
+    languages: tuple[str, ...]  # the distinct ones
+    keyword: KeywordIndex
+    second: object | None  # the USE encoder when second_vectors is set
 
 
 def _keyword_texts(passages: list[Passage]) -> list[str]:
@@ -174,9 +163,11 @@ class HybridRetriever:
         old = self._snapshot
         if changed_documents is not None and old.passages and len(changed_documents) <= PATCH_LIMIT:
             changed = set(changed_documents)
-            new = self._read({"doc_id": {"$in": sorted(changed)}}) if changed else _Chunks.empty()
+            if not changed:
+                return
+            new = self._read({"doc_id": {"$in": sorted(changed)}})
             keep = np.asarray([p.doc_id not in changed for p in old.passages])
-            joined = _Chunks.of(old).joined(keep, new)
+            joined = old.joined(keep, new)
             if joined is not None:
                 self._snapshot = self._snapshot_of(joined, old.keyword.patched(keep, _keyword_texts(new.passages)))
                 return
