@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import httpx
 import numpy as np
 
-from index.arrays import float32_rows
+from index.arrays import float32_rows, top_rows
 from index.keyword import KeywordIndex, best_rows
 from index.sentence_vectors import SentenceVectors, load_sentence_vectors
 from index.store import Store, get_all, vectors_in_order
@@ -284,12 +284,8 @@ class HybridRetriever:
 
 def _exact_nearest_rows(snapshot: _Snapshot, vector: np.ndarray, k: int, language: str | None) -> set[int]:
     """Rows of the k nearest chunks by e5 cosine (of one language, if given), by a scan of every vector."""
-    similarities = snapshot.vectors @ vector
-    if language:
-        similarities[snapshot.passage_languages != language] = -np.inf
-    k = min(k, len(similarities))
-    best = np.argpartition(-similarities, k - 1)[:k]
-    return {int(row) for row in best if similarities[row] > -np.inf}
+    allowed = snapshot.passage_languages == language if language else None
+    return set(top_rows(snapshot.vectors, vector, k, allowed).tolist())
 
 
 def _matrix(vectors: list, dtype: type) -> np.ndarray:

@@ -172,6 +172,25 @@ def test_best_sentence_scores_group_sentences_by_chunk() -> None:
     assert sentences.best(np.array([1]), query) == pytest.approx([0.3], abs=1e-3)
 
 
+def test_top_rows_are_the_largest_products_among_the_allowed_rows() -> None:
+    import numpy as np
+
+    from index.arrays import top_rows
+
+    rng = np.random.default_rng(3)
+    matrix = rng.standard_normal((500, 16)).astype(np.float32)
+    vector = rng.standard_normal(16).astype(np.float32)
+    scores = matrix @ vector
+    assert set(top_rows(matrix, vector, 7).tolist()) == set(np.argsort(-scores)[:7].tolist())
+    allowed = np.arange(500) % 3 == 0
+    expected = np.flatnonzero(allowed)[np.argsort(-scores[allowed])[:7]]
+    assert set(top_rows(matrix, vector, 7, allowed).tolist()) == set(expected.tolist())
+    # Fewer allowed rows than k: only those come back.
+    few = np.zeros(500, dtype=bool)
+    few[[4, 40]] = True
+    assert sorted(top_rows(matrix, vector, 7, few).tolist()) == [4, 40]
+
+
 def test_sentence_score_is_the_best_sentence_cosine(retriever: HybridRetriever) -> None:
     import numpy as np
 
