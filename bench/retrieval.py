@@ -46,8 +46,8 @@ class CachedQueryEmbedding:
     def get_query_embedding(self, query: str) -> list[float]:
         return self.vectors[query].tolist()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.vectors[t] for t in texts])
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.vectors[text]
 
 
 def encode_queries(texts: list[str], settings: Settings, cache_dir: Path) -> tuple[dict, dict]:

@@ -275,7 +275,7 @@ class HybridRetriever:
     @staticmethod
     def _second_scores(snapshot: _Snapshot, rows: np.ndarray, query: str) -> np.ndarray:
         """The weighted USE cosines of these chunks (and of their best sentences) with the query."""
-        query_vector = snapshot.second.encode([query])[0]
+        query_vector = snapshot.second.encode_query(query)
         scores = SECOND_WEIGHT_OTHER_LANGUAGE * (float32_rows(snapshot.second_vectors, rows) @ query_vector)
         if snapshot.sentences is not None and snapshot.sentences.second is not None:
             scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)

