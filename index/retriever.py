@@ -41,7 +41,7 @@ SENTENCE_WEIGHT = 0.3
 KEYWORD_WEIGHT_SAME_LANGUAGE = 0.08
 KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
 CENTERING_DEPTH = 10
-# Up to this many chunks an exact numpy scan finds the dense candidates faster than a Chroma query.
+# Up to this many chunks an exact scan finds the dense candidates faster than a Chroma query.
 EXACT_SEARCH_LIMIT = 20_000
 # A refresh told of more changed documents than this reloads everything (one `$in` filter per read).
 PATCH_LIMIT = 500
@@ -143,7 +143,7 @@ class HybridRetriever:
 
     The chunk vectors are kept in memory (e5 as float32, USE as float16: ~250 MB at 100k chunks), so every
     candidate's similarities come without a Chroma read per query. Up to EXACT_SEARCH_LIMIT chunks the dense
-    candidates come from an exact numpy scan of that copy (faster than Chroma's query there, and exact);
+    candidates come from an exact scan of that copy (faster than Chroma's query there, and exact);
     above it from Chroma's HNSW index. (Encoding USE in a thread while PyTorch embeds the query measured no
     faster on 2 cores: both are memory-bound; BENCHMARKS.md.)
     """
