@@ -8,7 +8,9 @@ Turkish casefolding (İ→i, I→ı) and suffix-tolerant matching, here by cutti
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 from scipy import sparse
@@ -52,17 +54,18 @@ class KeywordIndex:
 
     def _count(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
         """Token counts (one row per text, columns from the vocabulary, which grows) and token totals."""
-        rows, cols, counts = [], [], []
+        rows, columns = array("q"), array("q")  # one entry per token; the sparse matrix sums the repeats
         lengths = np.zeros(len(texts), dtype=np.float32)
+        vocabulary = self.vocabulary
         for row, text in enumerate(texts):
             tokens = keyword_tokens(text, self.prefix)
             lengths[row] = len(tokens)
-            for token, count in zip(*np.unique(tokens, return_counts=True)) if tokens else ():
-                rows.append(row)
-                cols.append(self.vocabulary.setdefault(str(token), len(self.vocabulary)))
-                counts.append(count)
-        shape = (len(texts), max(1, len(self.vocabulary)))
-        return sparse.csr_matrix((np.asarray(counts, dtype=np.float32), (rows, cols)), shape=shape), lengths
+            rows.extend(repeat(row, len(tokens)))
+            columns.extend(vocabulary.setdefault(token, len(vocabulary)) for token in tokens)
+        shape = (len(texts), max(1, len(vocabulary)))
+        ones = np.ones(len(rows), dtype=np.float32)
+        return sparse.csr_matrix((ones, (np.frombuffer(rows, np.int64), np.frombuffer(columns, np.int64))),
+                                 shape=shape), lengths
 
     def _weigh(self, counts: sparse.csr_matrix, lengths: np.ndarray) -> None:
         """The BM25 weights of every (text, token) from the counts."""

@@ -120,8 +120,9 @@ def get_all_vectors(collection, where: dict | None = None, dtype: type = np.floa
 def vectors_in_order(collection, ids: Sequence[str], where: dict | None = None) -> np.ndarray | None:
     """The vectors of the collection (or of its records matching `where`) as float16 rows in the order of
     `ids`, or None unless those are exactly `ids` (a vector set that is off, or incomplete after an
-    interrupted write)."""
-    if collection is None or not ids or (where is None and collection.count() != len(ids)):
+    interrupted write). (No `count()` first to skip reading an incomplete set: Chroma counts 400k records in
+    3 s, and a set is incomplete only until ingest or its back-fill finishes.)"""
+    if collection is None or not ids:
         return None
     stored_ids, vectors = get_all_vectors(collection, where)
     position = {record_id: row for row, record_id in enumerate(ids)}
