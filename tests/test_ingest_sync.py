@@ -192,3 +192,19 @@ def test_turning_the_second_embedder_on_back_fills_chunk_and_sentence_vectors(tm
     assert set(second.store.second.get(include=[])["ids"]) == set(second.store.chunks.get(include=[])["ids"])
     retriever = HybridRetriever(second.store, second.embedding)
     assert retriever.uses_second_embedder and retriever._snapshot.sentences.second is not None
+
+
+def test_ingest_embeds_passages_in_the_configured_precision(tmp_path: Path, small_corpus: Path) -> None:
+    """bfloat16 ("on"; "auto" where the CPU has it) stores other numbers than float32, in the same directions."""
+    import numpy as np
+
+    vectors = {}
+    for precision in ("on", "off"):
+        settings = make_settings(tmp_path / precision, small_corpus, passage_bfloat16=precision, second_embedder="")
+        Syncer(settings, show_progress=False).sync([small_corpus])
+        got = Store(settings).chunks.get(include=["embeddings"])
+        vectors[precision] = dict(zip(got["ids"], np.asarray(got["embeddings"])))
+    assert vectors["on"].keys() == vectors["off"].keys()
+    on, off = (np.stack([vectors[p][i] for i in sorted(vectors["off"])]) for p in ("on", "off"))
+    assert not np.array_equal(on, off)
+    assert (np.sum(on * off, axis=1) > 0.9999).all()
