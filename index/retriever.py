@@ -41,8 +41,9 @@ SENTENCE_WEIGHT = 0.3
 KEYWORD_WEIGHT_SAME_LANGUAGE = 0.08
 KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
 CENTERING_DEPTH = 10
-# Up to this many chunks an exact scan finds the dense candidates faster than a Chroma query.
-EXACT_SEARCH_LIMIT = 20_000
+# Up to this many chunks an exact scan finds the dense candidates faster than a Chroma query (at 40k chunks a
+# query took 21.3 ms with the scan, 22.0-22.6 ms with Chroma's HNSW: BENCHMARKS.md).
+EXACT_SEARCH_LIMIT = 40_000
 # A refresh told of more changed documents than this reloads everything (one `$in` filter per read).
 PATCH_LIMIT = 500
 
@@ -214,7 +215,7 @@ class HybridRetriever:
                 where={"language": language} if language else None, include=[],
             )
         except httpx.TransportError:
-            # The Chroma server has gone away: the copy in memory still answers, exactly, if slower (10 ms at
+            # The Chroma server has gone away: the copy in memory still answers, exactly, if slower (6 ms at
             # 100k chunks), as it does for a small index. `refresh()` reports the server.
             return _exact_nearest_rows(snapshot, vector, k, language)
         return {snapshot.row_of[c] for c in result["ids"][0] if c in snapshot.row_of}
