@@ -237,13 +237,19 @@ class HybridRetriever:
             rows = {row for row in rows if snapshot.passages[row].doc_id not in exclude}
         return np.asarray(sorted(rows), dtype=np.int64)
 
-    def retrieve(self, query: str, k: int = 5, exclude: Collection[str] = frozenset()) -> list[Passage]:
+    def query_vector(self, query: str) -> np.ndarray:
+        """The e5 vector `retrieve` searches with (with the model's query prompt)."""
+        return np.asarray(self.embedding.get_query_embedding(query), dtype=np.float32)
+
+    def retrieve(self, query: str, k: int = 5, exclude: Collection[str] = frozenset(),
+                 query_vector: np.ndarray | None = None) -> list[Passage]:
         """The k best passages for the query, best first; documents in `exclude` are left out before scoring
-        (they do not take part in the per-language centring either)."""
+        (they do not take part in the per-language centring either). `query_vector`: the query's
+        `query_vector`, when the caller has it already."""
         snapshot = self._snapshot
         if not snapshot.passages or not query.strip():
             return []
-        vector = np.asarray(self.embedding.get_query_embedding(query), dtype=np.float32)
+        vector = self.query_vector(query) if query_vector is None else query_vector
         keyword_scores = snapshot.keyword.matched_share(query)
         rows = self._candidate_rows(snapshot, vector, keyword_scores, exclude)
         if not len(rows):

@@ -10,6 +10,8 @@ import time
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from index.retriever import HybridRetriever, Passage
 from index.store import Store, store_errors
 from kentrag.config import Settings
@@ -153,10 +155,13 @@ class Assistant:
         with store_errors(self.settings):
             self.retriever.refresh(changed_documents)
 
-    def retrieve(self, question: str, history: Sequence[str] = (), k: int | None = None) -> list[Passage]:
-        """The ranked passages; StoreUnavailable when the Chroma server has gone away."""
+    def retrieve(self, question: str, history: Sequence[str] = (), k: int | None = None,
+                 query_vector: np.ndarray | None = None) -> list[Passage]:
+        """The ranked passages; StoreUnavailable when the Chroma server has gone away. `query_vector`: the
+        retrieval query's e5 vector, when the caller has it already."""
         with store_errors(self.settings):
-            return self.retriever.retrieve(retrieval_query(question, history), k or self.settings.top_k)
+            return self.retriever.retrieve(retrieval_query(question, history), k or self.settings.top_k,
+                                           query_vector=query_vector)
 
     def ask(self, question: str, history: Sequence[str] = (), k: int | None = None,
             generator: str | None = None) -> Answer:
@@ -173,7 +178,9 @@ class Assistant:
             yield Answer(question, language, NOT_FOUND[language], found=False)
             return
         query = retrieval_query(question, history)
-        passages = tuple(self.retrieve(question, history, k))
+        # Embedded once: the retriever searches with it and the extractive generator ranks sentences with it.
+        query_vector = self.retriever.query_vector(query)
+        passages = tuple(self.retrieve(question, history, k, query_vector))
         name = generator or self.settings.generator
         if not passages or max(p.dense or 0.0 for p in passages) < FOUND_THRESHOLD:
             yield Answer(question, language, NOT_FOUND[language], False, (), passages, name,
@@ -182,7 +189,8 @@ class Assistant:
         backend = self.generators.get(name)
         if backend is None:
             raise ValueError(unavailable(name, self.generators))
-        request = GenerationRequest(question, query, language, passages, self.retriever.sentence_vectors(passages))
+        request = GenerationRequest(question, query, language, passages, self.retriever.sentence_vectors(passages),
+                                    query_vector)
         base = Answer(question, language, "", True, (), passages, name, complete=False, retrieval_query=query)
         if name == "extractive":
             yield from self._extractive(request, base)

@@ -90,3 +90,30 @@ def test_extractive_answers_use_the_stored_sentence_vectors(assistant) -> None:
     requoted = extractive.select(GenerationRequest(question, question, "en", (passage,),
                                                    {passage.chunk_id: swapped}))[0]
     assert requoted.start == spans[other][0]
+
+
+def test_extractive_answers_rank_with_the_retrievers_query_vector(assistant) -> None:
+    """The query vector the retriever searched with is the one sentences are ranked by (the question is
+    embedded once per answer): the retriever's own vector quotes as before, another vector moves the quote."""
+    import numpy as np
+
+    from kentrag.generators.base import GenerationRequest
+    from kentrag.sentences import sentence_spans
+
+    question = "When was the İzmir–İstanbul smart city protocol signed?"
+    vector = assistant.retriever.query_vector(question)
+    passages = assistant.retrieve(question, query_vector=vector)
+    assert [p.chunk_id for p in passages] == [p.chunk_id for p in assistant.retrieve(question)]
+    passage = next(p for p in passages if len(sentence_spans(p.text)) >= 3)
+    stored = assistant.retriever.sentence_vectors((passage,))
+    extractive = assistant.generators["extractive"]
+
+    def quoted_start(query_vector: np.ndarray | None) -> int:
+        request = GenerationRequest(question, question, "en", (passage,), stored, query_vector)
+        return extractive.select(request)[0].start
+
+    best = quoted_start(None)
+    assert quoted_start(vector) == best
+    spans = sentence_spans(passage.text)
+    other = next(n for n, (start, _) in enumerate(spans) if start != best)
+    assert quoted_start(stored[passage.chunk_id][other]) == spans[other][0]

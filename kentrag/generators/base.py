@@ -22,6 +22,8 @@ class GenerationRequest:
     # Stored e5 vectors of passage sentences by chunk id (HybridRetriever.sentence_vectors), so that a
     # generator ranking sentences need not embed them again; any passage may be missing.
     sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # The e5 vector of `retrieval_query` the retriever searched with (HybridRetriever.query_vector), if at hand.
+    query_vector: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

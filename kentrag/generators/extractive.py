@@ -103,7 +103,9 @@ class ExtractiveGenerator:
             vectors.extend(self._sentence_vectors(passage_spans, request.sentence_vectors.get(passage.chunk_id)))
         if not spans:
             return []
-        query = np.asarray(self.embedding.get_query_embedding(request.retrieval_query), dtype=np.float32)
+        query = request.query_vector
+        if query is None:
+            query = np.asarray(self.embedding.get_query_embedding(request.retrieval_query), dtype=np.float32)
         similarity = np.asarray(vectors, dtype=np.float32) @ query
         question_tokens = _content_tokens(request.retrieval_query)
         candidates = []
