@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-import httpx
 import numpy as np
 
 from index.arrays import float32_rows, top_rows
+from index.graph import DenseGraph
 from index.keyword import KeywordIndex, best_rows
 from index.sentence_vectors import SentenceVectors, load_sentence_vectors
 from index.store import Store, get_all, vectors_in_order
@@ -41,9 +42,9 @@ SENTENCE_WEIGHT = 0.3
 KEYWORD_WEIGHT_SAME_LANGUAGE = 0.08
 KEYWORD_WEIGHT_OTHER_LANGUAGE = 0.03
 CENTERING_DEPTH = 10
-# Up to this many chunks an exact scan finds the dense candidates faster than a Chroma query (at 40k chunks a
-# query took 21.3 ms with the scan, 22.0-22.6 ms with Chroma's HNSW: BENCHMARKS.md).
-EXACT_SEARCH_LIMIT = 40_000
+# Up to this many chunks an exact scan finds the dense candidates; above it an HNSW graph (index.graph), which
+# costs a build at start-up (BENCHMARKS.md).
+EXACT_SEARCH_LIMIT = 20_000
 # A refresh told of more changed documents than this reloads everything (one `$in` filter per read).
 PATCH_LIMIT = 500
 
@@ -132,6 +133,7 @@ class _Snapshot(_Chunks):
     languages: tuple[str, ...]  # the distinct ones
     keyword: KeywordIndex
     second: object | None  # the USE encoder when second_vectors is set
+    graph: DenseGraph | None  # above EXACT_SEARCH_LIMIT chunks
 
 
 def _keyword_texts(passages: list[Passage]) -> list[str]:
@@ -144,9 +146,9 @@ class HybridRetriever:
 
     The chunk vectors are kept in memory (e5 as float32, USE as float16: ~250 MB at 100k chunks), so every
     candidate's similarities come without a Chroma read per query. Up to EXACT_SEARCH_LIMIT chunks the dense
-    candidates come from an exact scan of that copy (faster than Chroma's query there, and exact);
-    above it from Chroma's HNSW index. (Encoding USE in a thread while PyTorch embeds the query measured no
-    faster on 2 cores: both are memory-bound; BENCHMARKS.md.)
+    candidates come from an exact scan of that copy; above it from an HNSW graph built over it (index.graph).
+    A query never reads Chroma, so it answers while a Chroma server is down. (Encoding USE in a thread while
+    PyTorch embeds the query measured no faster on 2 cores: both are memory-bound; BENCHMARKS.md.)
     """
 
     def __init__(self, store: Store, embedding, candidates: int = CANDIDATES, second_embedding=None) -> None:
@@ -170,27 +172,48 @@ class HybridRetriever:
             keep = np.asarray([p.doc_id not in changed for p in old.passages])
             joined = old.joined(keep, new)
             if joined is not None:
-                self._snapshot = self._snapshot_of(joined, old.keyword.patched(keep, _keyword_texts(new.passages)))
+                graph = old.graph.patched(keep, new.vectors) if old.graph is not None else None
+                self._snapshot = self._snapshot_of(
+                    joined, old.keyword.patched(keep, _keyword_texts(new.passages)), graph)
                 return
         self._snapshot = self._load()
 
     def _load(self) -> _Snapshot:
-        chunks = self._read()
-        return self._snapshot_of(chunks, KeywordIndex(_keyword_texts(chunks.passages)))
+        """A snapshot of the whole index. The graph of a large index is built in a thread while the USE and
+        sentence vectors are read: usearch releases the GIL (at 100k synthetic chunks the refresh took 62 s
+        before the graph, 90 s with the graph built after the reads, 83 s like this: BENCHMARKS.md)."""
+        passages, vectors = self._read_passages()
+        with ThreadPoolExecutor(1) as pool:
+            graph = pool.submit(DenseGraph.build, vectors) if len(passages) > EXACT_SEARCH_LIMIT else None
+            chunks = self._with_other_vectors(passages, vectors)
+            keyword = KeywordIndex(_keyword_texts(chunks.passages))
+            return self._snapshot_of(chunks, keyword, graph.result() if graph else None)
 
-    def _read(self, where: dict | None = None) -> _Chunks:
-        """The chunks (all, or those matching `where`) with their vectors, from Chroma."""
+    def _read(self, where: dict) -> _Chunks:
+        """The chunks matching `where` with their vectors, from Chroma."""
+        return self._with_other_vectors(*self._read_passages(where), where)
+
+    def _read_passages(self, where: dict | None = None) -> tuple[list[Passage], np.ndarray]:
+        """The chunks (all, or those matching `where`) and their e5 vectors, from Chroma."""
         got = get_all(self.store.chunks, ["documents", "metadatas", "embeddings"], where)
         passages = [_passage(i, t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return passages, _matrix(got["embeddings"], np.float32)
+
+    def _with_other_vectors(self, passages: list[Passage], vectors: np.ndarray, where: dict | None = None) -> _Chunks:
+        """These chunks with their USE and sentence vectors, read from Chroma (`where`: what selected them)."""
+        ids = [p.chunk_id for p in passages]
         return _Chunks(
-            passages=passages, vectors=_matrix(got["embeddings"], np.float32),
+            passages=passages, vectors=vectors,
             # USE vectors in passage order, or None unless every chunk has one (ingest writes them after e5).
-            second_vectors=vectors_in_order(self.store.second, got["ids"], where),
-            sentences=load_sentence_vectors(self.store, {p.chunk_id: row for row, p in enumerate(passages)}, where),
+            second_vectors=vectors_in_order(self.store.second, ids, where),
+            sentences=load_sentence_vectors(self.store, {chunk: row for row, chunk in enumerate(ids)}, where),
         )
 
-    def _snapshot_of(self, chunks: _Chunks, keyword: KeywordIndex) -> _Snapshot:
+    def _snapshot_of(self, chunks: _Chunks, keyword: KeywordIndex, graph: DenseGraph | None = None) -> _Snapshot:
+        """The snapshot of these chunks; `graph`: one already over their vectors (built here when missing and the
+        chunks are more than EXACT_SEARCH_LIMIT, dropped when they are fewer)."""
         languages = [p.language for p in chunks.passages]
+        large = len(chunks.passages) > EXACT_SEARCH_LIMIT
         return _Snapshot(
             passages=chunks.passages, row_of={p.chunk_id: row for row, p in enumerate(chunks.passages)},
             passage_languages=np.asarray(languages), languages=tuple(sorted(set(languages))), keyword=keyword,
@@ -198,6 +221,7 @@ class HybridRetriever:
             second=(self.second_embedding or load_second_embedding(self.store.settings))
             if chunks.second_vectors is not None else None,
             sentences=chunks.sentences,
+            graph=(graph if graph is not None else DenseGraph.build(chunks.vectors)) if large else None,
         )
 
     @property
@@ -205,27 +229,21 @@ class HybridRetriever:
         """Whether USE scores count (its vectors are complete for the current index)."""
         return self._snapshot.second is not None
 
-    def _nearest_rows(self, snapshot: _Snapshot, vector: np.ndarray, k: int, language: str | None = None) -> set[int]:
-        """Rows of the k nearest chunks by e5 cosine (of one language, if given)."""
-        if len(snapshot.passages) <= EXACT_SEARCH_LIMIT:
-            return _exact_nearest_rows(snapshot, vector, k, language)
-        try:
-            result = self.store.chunks.query(
-                query_embeddings=[vector.tolist()], n_results=min(k, len(snapshot.passages)),
-                where={"language": language} if language else None, include=[],
-            )
-        except httpx.TransportError:
-            # The Chroma server has gone away: the copy in memory still answers, exactly, if slower (6 ms at
-            # 100k chunks), as it does for a small index. `refresh()` reports the server.
-            return _exact_nearest_rows(snapshot, vector, k, language)
-        return {snapshot.row_of[c] for c in result["ids"][0] if c in snapshot.row_of}
+    @staticmethod
+    def _nearest_rows(snapshot: _Snapshot, vector: np.ndarray, k: int, language: str | None = None) -> set[int]:
+        """Rows of the k nearest chunks by e5 cosine (of one language, if given): from the graph of a large
+        index, else (and for one language, which the graph cannot filter on) by an exact scan."""
+        if snapshot.graph is not None and language is None:
+            return set(snapshot.graph.nearest_rows(vector, k).tolist())
+        allowed = snapshot.passage_languages == language if language else None
+        return set(top_rows(snapshot.vectors, vector, k, allowed).tolist())
 
     def _candidate_rows(self, snapshot: _Snapshot, vector: np.ndarray, keyword_scores: np.ndarray,
                         exclude: Collection[str]) -> np.ndarray:
         """Rows of the dense candidates of every language plus the best keyword hits, without the chunks of
         the `exclude` documents."""
-        # One unfiltered search (a language filter makes Chroma scan: 200 ms at 100k chunks); a language with
-        # too few candidates to centre on gets a filtered search of its own.
+        # One search over all languages; a language with too few candidates to centre on gets a search of its
+        # own (an exact scan of that language's rows: 6 ms at 100k chunks).
         languages = snapshot.languages
         rows = self._nearest_rows(snapshot, vector, self.candidates * len(languages))
         found = Counter(snapshot.passage_languages[list(rows)].tolist())
@@ -287,12 +305,6 @@ class HybridRetriever:
         if snapshot.sentences is not None and snapshot.sentences.second is not None:
             scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)
         return scores
-
-
-def _exact_nearest_rows(snapshot: _Snapshot, vector: np.ndarray, k: int, language: str | None) -> set[int]:
-    """Rows of the k nearest chunks by e5 cosine (of one language, if given), by a scan of every vector."""
-    allowed = snapshot.passage_languages == language if language else None
-    return set(top_rows(snapshot.vectors, vector, k, allowed).tolist())
 
 
 def _matrix(vectors: list, dtype: type) -> np.ndarray:

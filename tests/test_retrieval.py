@@ -121,16 +121,37 @@ def test_missing_use_vectors_fall_back_to_e5_and_keywords(tmp_path: Path) -> Non
     assert passages[0].doc_id == "su.txt"
 
 
-def test_chroma_search_above_the_exact_search_limit_gives_the_same_ranking(
+def test_graph_search_above_the_exact_search_limit_gives_the_same_ranking(
         retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large indexes take their dense candidates from Chroma's HNSW index instead of the numpy scan."""
+    """Large indexes take their dense candidates from an HNSW graph instead of the exact scan; on a small index
+    the graph finds the same neighbours."""
     import index.retriever
 
-    questions = ["Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?", "library week workshops",
-                 "Bursa su kaybı"]
-    exact = [[(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(q, k=4)] for q in questions]
     monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
-    assert [[(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(q, k=4)] for q in questions] == exact
+    large = HybridRetriever(retriever.store, retriever.embedding)
+    assert large._snapshot.graph is not None and retriever._snapshot.graph is None
+    for question in ("Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?", "library week workshops",
+                     "Bursa su kaybı"):
+        expected = [(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(question, k=4)]
+        assert [(p.chunk_id, round(p.score, 3)) for p in large.retrieve(question, k=4)] == expected
+
+
+def test_patched_graph_maps_its_keys_to_the_new_rows() -> None:
+    """After dropping rows and adding new ones, each row's own vector is its nearest neighbour, and dropped
+    vectors are gone."""
+    import numpy as np
+
+    from index.graph import DenseGraph
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keep = rng.random(300) > 0.3
+    graph = DenseGraph.build(vectors[:250]).patched(keep[:250], vectors[250:])
+    rows = np.concatenate([vectors[:250][keep[:250]], vectors[250:]])
+    assert [graph.nearest_rows(vector, 1).tolist() for vector in rows] == [[row] for row in range(len(rows))]
+    again = graph.patched(np.ones(len(rows), dtype=bool), np.zeros((0, 16), np.float32))
+    assert again.nearest_rows(rows[7], 1).tolist() == [7] and len(again.nearest_rows(rows[0], 500)) == len(rows)
 
 
 def test_excluded_documents_are_left_out_before_scoring(retriever: HybridRetriever) -> None:
@@ -260,11 +281,17 @@ def test_refresh_reads_collections_page_by_page_with_the_same_result(
     assert [(p.chunk_id, p.score) for p in paged.retrieve(question, k=4)] == [(p.chunk_id, p.score) for p in before]
 
 
-def test_refresh_of_changed_documents_equals_a_full_reload(tmp_path: Path) -> None:
+@pytest.mark.parametrize("graph", [False, True], ids=["exact scan", "graph"])
+def test_refresh_of_changed_documents_equals_a_full_reload(tmp_path: Path, graph: bool,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Patching only the added, changed and removed documents into the retriever gives the same state and the
-    same answers as reading the whole index again."""
+    same answers as reading the whole index again, with or without the graph of a large index."""
     import numpy as np
 
+    import index.retriever
+
+    if graph:
+        monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
     folder = tmp_path / "docs"
     syncer, patched = synced_index(folder, tmp_path / "index", ("metro.txt", "parklar.txt", "library.txt"))
     (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
@@ -288,6 +315,10 @@ def test_refresh_of_changed_documents_equals_a_full_reload(tmp_path: Path) -> No
 
     assert by_chunk(patched._snapshot) == by_chunk(full._snapshot)
     assert {p.doc_id for p in patched._snapshot.passages} == {"parklar.txt", "library.txt", "su.txt"}
+    if graph:  # patched, not rebuilt: each row's vector finds that row
+        assert patched._snapshot.graph is not full._snapshot.graph
+        assert [patched._snapshot.graph.nearest_rows(v, 1).tolist() for v in patched._snapshot.vectors] == [
+            [row] for row in range(len(patched._snapshot.passages))]
     for question in ("Bursa'da akıllı sayaçlar kayıp kaçak oranını ne kadar düşürdü?", "Are the parks open at night?",
                      "library week workshops", "Esenboğa metro"):
         got, expected = patched.retrieve(question, k=3), full.retrieve(question, k=3)
@@ -308,3 +339,21 @@ def test_refresh_of_changed_documents_reloads_all_when_vector_sets_differ(tmp_pa
     retriever.refresh(["su.txt"])
     assert not retriever.uses_second_embedder
     assert retriever.retrieve("Bursa akıllı sayaç kayıp kaçak", k=1)[0].doc_id == "su.txt"
+
+
+def test_graph_answers_concurrent_searches_as_it_answers_them_one_by_one() -> None:
+    """Chat sessions search one graph from several threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from index.graph import DenseGraph
+
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((3000, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    graph = DenseGraph.build(vectors)
+    queries = list(vectors[:400] + 0.1 * rng.standard_normal((400, 64)).astype(np.float32))
+    one_by_one = [graph.nearest_rows(query, 20).tolist() for query in queries]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(lambda query: graph.nearest_rows(query, 20).tolist(), queries)) == one_by_one

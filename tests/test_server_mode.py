@@ -113,18 +113,18 @@ def test_server_down_is_a_clear_error_and_recovers(served: Settings, server: Chr
     from kentrag.assistant import Assistant
 
     assistant = Assistant(served)  # connected while the server is up
-    assert assistant.ask(QUESTION).found
+    monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
+    large = Assistant(served)  # searches a graph, as for a large index
+    assert assistant.ask(QUESTION).found and large.ask(QUESTION).found
     data, env = str(served.data_dir), server_env(server)
     message = f"cannot open the Chroma server at 127.0.0.1:{server.port}"
     server.kill()
     try:
-        # A running assistant keeps answering from the chunks it loaded (a small index is searched in memory,
-        # a large one falls back to that when Chroma's query fails); reloading them reports the server.
-        assert assistant.ask(QUESTION).found
-        monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
-        answer = assistant.ask(QUESTION)
-        assert answer.found and {c.passage.doc_id for c in answer.citations} == {DOC}
-        monkeypatch.undo()
+        # A running assistant keeps answering from the chunks it loaded, whether it scans them or searches
+        # their graph; reloading them reports the server.
+        for running in (assistant, large):
+            answer = running.ask(QUESTION)
+            assert answer.found and {c.passage.doc_id for c in answer.citations} == {DOC}
         with pytest.raises(StoreUnavailable, match=message):
             assistant.refresh()
         for argv in (("ask", QUESTION), ("ingest", str(CORPUS / DOC)), ("documents",)):
