@@ -150,6 +150,8 @@ def test_patched_graph_maps_its_keys_to_the_new_rows() -> None:
     graph = DenseGraph.build(vectors[:250]).patched(keep[:250], vectors[250:])
     rows = np.concatenate([vectors[:250][keep[:250]], vectors[250:]])
     assert [graph.nearest_rows(vector, 1).tolist() for vector in rows] == [[row] for row in range(len(rows))]
+    # A dropped vector's nearest is a live row (were it still in the graph, it would come first and map to none).
+    assert all(len(graph.nearest_rows(vector, 1)) == 1 for vector in vectors[:250][~keep[:250]])
     again = graph.patched(np.ones(len(rows), dtype=bool), np.zeros((0, 16), np.float32))
     assert again.nearest_rows(rows[7], 1).tolist() == [7] and len(again.nearest_rows(rows[0], 500)) == len(rows)
 
