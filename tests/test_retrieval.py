@@ -208,6 +208,10 @@ def test_top_rows_are_the_largest_products_among_the_allowed_rows() -> None:
     allowed = np.arange(500) % 3 == 0
     expected = np.flatnonzero(allowed)[np.argsort(-scores[allowed])[:7]]
     assert set(top_rows(matrix, vector, 7, allowed).tolist()) == set(expected.tolist())
+    # A few allowed rows are scanned on their own (index.arrays.GATHER_SHARE), with the same result.
+    sparse = np.arange(500) % 20 == 0
+    expected = np.flatnonzero(sparse)[np.argsort(-scores[sparse])[:7]]
+    assert top_rows(matrix, vector, 7, sparse).tolist() == expected.tolist()
     # Fewer allowed rows than k: only those come back.
     few = np.zeros(500, dtype=bool)
     few[[4, 40]] = True
