@@ -25,13 +25,15 @@ def synthetic_text(rng: np.random.Generator, vocabulary: list[str], words: int =
 
 def fill_store(store: Store, size: int, dimension: int, vocabulary: list[str], seed: int = 0) -> None:
     """Add synthetic chunks until the store holds `size`, with sentence vectors and second-embedder vectors."""
-    _fill_chunks(store, size, dimension, vocabulary, seed)
-    chunk_ids = [_chunk_id(row) for row in range(size)]
-    sentence_ids = [sentence_id(chunk, n) for chunk in chunk_ids for n in range(SENTENCES_PER_CHUNK)]
-    _fill_vectors(store.sentences, sentence_ids, dimension, seed + 2, "sentence vectors")
-    if store.second is not None:
-        _fill_vectors(store.second, chunk_ids, SECOND_DIMENSION, seed + 1, "second vectors")
-        _fill_vectors(store.second_sentences, sentence_ids, SECOND_DIMENSION, seed + 3, "second sentence vectors")
+    with store.writing():
+        _fill_chunks(store, size, dimension, vocabulary, seed)
+        chunk_ids = [_chunk_id(row) for row in range(size)]
+        sentence_ids = [sentence_id(chunk, n) for chunk in chunk_ids for n in range(SENTENCES_PER_CHUNK)]
+        _fill_vectors(store.sentences, sentence_ids, dimension, seed + 2, "sentence vectors")
+        if store.second is not None:
+            _fill_vectors(store.second, chunk_ids, SECOND_DIMENSION, seed + 1, "second vectors")
+            _fill_vectors(store.second_sentences, sentence_ids, SECOND_DIMENSION, seed + 3,
+                          "second sentence vectors")
 
 
 def _unit_vectors(rng: np.random.Generator, count: int, dimension: int) -> np.ndarray:

@@ -61,3 +61,14 @@ class DenseGraph:
             index.add(new_keys, new_vectors, threads=0)
         kept = int(keep.sum())
         return DenseGraph(index, np.concatenate([row_of_key, np.arange(kept, kept + len(new_vectors))]))
+
+    def __reduce__(self) -> tuple:
+        """Pickled as usearch's own serialisation (index.snapshot_cache saves the graph with the snapshot)."""
+        return _restored, (bytes(self.index.save()), self.row_of_key)
+
+
+def _restored(data: bytes, row_of_key: np.ndarray) -> DenseGraph:
+    """A graph from `DenseGraph.__reduce__`'s bytes (usearch does not keep the search breadth)."""
+    index = Index.restore(data)
+    index.expansion_search = SEARCH_BREADTH
+    return DenseGraph(index, row_of_key)

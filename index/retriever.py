@@ -21,13 +21,21 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
+import index.arrays
+import index.graph
+import index.keyword
+import index.sentence_vectors
+import index.store
+import kentrag.language
 from index.arrays import float32_rows, top_rows
 from index.graph import DenseGraph
 from index.keyword import KeywordIndex, best_rows
 from index.sentence_vectors import SentenceVectors, load_sentence_vectors
+from index.snapshot_cache import SnapshotCache, code_digest, copy_path
 from index.store import Store, get_all, vectors_in_order
 from kentrag.embedding import load_second_embedding
 from kentrag.language import detect_language
@@ -157,6 +165,8 @@ class HybridRetriever:
         self.embedding = embedding
         self.second_embedding = second_embedding
         self.candidates = candidates
+        self.saved_copy = saved_copy_of(store) if store.settings.snapshot_cache else None
+        self.read_saved_copy = False  # whether the last full load came from the saved copy
         self._snapshot = self._load()
 
     def refresh(self, changed_documents: Collection[str] | None = None) -> None:
@@ -179,9 +189,23 @@ class HybridRetriever:
         self._snapshot = self._load()
 
     def _load(self) -> _Snapshot:
-        """A snapshot of the whole index. The graph of a large index is built in a thread while the USE and
-        sentence vectors are read: usearch releases the GIL (at 100k synthetic chunks the refresh took 62 s
-        before the graph, 90 s with the graph built after the reads, 83 s like this: BENCHMARKS.md)."""
+        """A snapshot of the whole index: from the saved copy when the index has not been written to since it
+        was made, else read from Chroma (and saved, when no write ran meanwhile)."""
+        token = self.store.write_token()
+        saved = self.saved_copy.load(token) if self.saved_copy and token else None
+        self.read_saved_copy = saved is not None
+        if saved is not None:
+            return self._snapshot_of(*saved)
+        snapshot = self._read_snapshot()
+        if self.saved_copy and token and self.store.write_token() == token:
+            self.saved_copy.save(token, (_Chunks(snapshot.passages, snapshot.vectors, snapshot.second_vectors,
+                                                 snapshot.sentences), snapshot.keyword, snapshot.graph))
+        return snapshot
+
+    def _read_snapshot(self) -> _Snapshot:
+        """A snapshot of the whole index read from Chroma. The graph of a large index is built in a thread
+        while the USE and sentence vectors are read: usearch releases the GIL (at 100k synthetic chunks the
+        refresh took 62 s before the graph, 90 s with the graph built after the reads, 83 s like this)."""
         passages, vectors = self._read_passages()
         with ThreadPoolExecutor(1) as pool:
             graph = pool.submit(DenseGraph.build, vectors) if len(passages) > EXACT_SEARCH_LIMIT else None
@@ -306,6 +330,17 @@ class HybridRetriever:
         if snapshot.sentences is not None and snapshot.sentences.second is not None:
             scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)
         return scores
+
+
+def saved_copy_of(store: Store) -> SnapshotCache:
+    """Where the retriever keeps its copy of this store's index (see index.snapshot_cache), and what it must
+    match besides the write token: the code that reads the index into the classes it holds (keyword tokens
+    included) and the vector sets it was read with."""
+    modules = (index.arrays, index.graph, index.keyword, index.sentence_vectors, index.store, kentrag.language)
+    return SnapshotCache(copy_path(store.settings.data_dir, store.base_name), {
+        "code": code_digest([Path(__file__), *(Path(module.__file__) for module in modules)]),
+        "second": store.second_name, "sentences": store.sentences_name,
+    })
 
 
 def _matrix(vectors: list, dtype: type) -> np.ndarray:

@@ -3,14 +3,16 @@
 Collections per index shape (model + prompts + chunking, see `Settings.index_fingerprint`):
 `<prefix>-<fingerprint>-chunks` holds the chunk vectors (written through llama-index's ChromaVectorStore),
 `<prefix>-<fingerprint>-sentences` the e5 vectors of each chunk's sentences, `<prefix>-<fingerprint>-docs`
-the manifest, one record per document, and with a second embedder `...-use-chunks` / `...-use-sentences`
-its vectors of the same chunks and sentences. A new shape gets new collections, so vectors of two models
-never meet in one collection.
+the manifest, one record per document, `<prefix>-<fingerprint>-state` the write token (see `Store.writing`),
+and with a second embedder `...-use-chunks` / `...-use-sentences` its vectors of the same chunks and
+sentences. A new shape gets new collections, so vectors of two models never meet in one collection.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from kentrag.config import Settings
 
 # Manifest records carry no meaning as vectors; Chroma still wants one, so each gets this constant.
 MANIFEST_VECTOR = [1.0]
+WRITE_TOKEN_ID = "write-token"
+WRITING = "writing-"  # prefix of the token while a write is under way (or was killed)
 
 
 class StoreUnavailable(RuntimeError):
@@ -164,6 +168,45 @@ class Store:
         self.second = self._vector_collection(self.second_name)
         self.second_sentences_name = f"{second}-sentences" if second else None
         self.second_sentences = self._vector_collection(self.second_sentences_name)
+        self.state_name = f"{base}-state"
+        self.state = self._collection(self.state_name, None)
+        self._write_depth = 0
+        self._write_lock = threading.Lock()
+        if self.write_token(include_writing=True) is None:  # an index from before write tokens
+            self._set_write_token(uuid.uuid4().hex)
+
+    @property
+    def base_name(self) -> str:
+        """What every collection name of this index shape begins with."""
+        return self.state_name.removesuffix("-state")
+
+    def write_token(self, include_writing: bool = False) -> str | None:
+        """A token that changes whenever the index is written to: anything derived from the index while the
+        token stayed the same (read before and after) can be reused for as long as the token stays the
+        same. None while a write is under way, or was killed (unless `include_writing`)."""
+        got = self.state.get(ids=[WRITE_TOKEN_ID], include=["metadatas"])
+        token = got["metadatas"][0]["token"] if got["ids"] else None
+        return token if include_writing or not (token or "").startswith(WRITING) else None
+
+    def _set_write_token(self, token: str) -> None:
+        self.state.upsert(ids=[WRITE_TOKEN_ID], embeddings=[MANIFEST_VECTOR], metadatas=[{"token": token}])
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Wrap every write to the index: the write token says "writing" from the first write on and becomes
+        a new token when the outermost `writing` ends (also on an error: what was written stays written). A
+        killed writer leaves "writing", which no copy is ever made or reused under."""
+        with self._write_lock:
+            self._write_depth += 1
+            if self._write_depth == 1:
+                self._set_write_token(WRITING + uuid.uuid4().hex)
+        try:
+            yield
+        finally:
+            with self._write_lock:
+                self._write_depth -= 1
+                if self._write_depth == 0:
+                    self._set_write_token(uuid.uuid4().hex)
 
     def _collection(self, name: str, metadata: dict | None):
         # embedding_function=None: Chroma must never embed by itself (its default downloads a model).
@@ -189,15 +232,17 @@ class Store:
     def put_manifest(self, entries: Sequence[ManifestEntry]) -> None:
         """Upsert manifest records in one call."""
         if entries:
-            self.manifest.upsert(ids=[e.doc_id for e in entries], embeddings=[MANIFEST_VECTOR] * len(entries),
-                                 metadatas=[e.metadata() for e in entries])
+            with self.writing():
+                self.manifest.upsert(ids=[e.doc_id for e in entries], embeddings=[MANIFEST_VECTOR] * len(entries),
+                                     metadatas=[e.metadata() for e in entries])
 
     def forget(self, doc_ids: Sequence[str]) -> None:
         """Remove documents from the index: their chunks first, then their manifest records (crash-safe order:
         a record left behind makes the next sync finish the removal)."""
         if doc_ids:
-            self.delete_chunks_of(doc_ids)
-            self.manifest.delete(ids=list(doc_ids))
+            with self.writing():
+                self.delete_chunks_of(doc_ids)
+                self.manifest.delete(ids=list(doc_ids))
 
     def delete_chunks_of(self, doc_ids: Sequence[str]) -> None:
         """Delete every chunk of these documents, with its sentence and second-embedder vectors, in one call
@@ -205,9 +250,10 @@ class Store:
         if not doc_ids:
             return
         where = {"doc_id": {"$in": list(doc_ids)}}
-        for collection in (self.chunks, self.sentences, self.second, self.second_sentences):
-            if collection is not None:
-                collection.delete(where=where)
+        with self.writing():
+            for collection in (self.chunks, self.sentences, self.second, self.second_sentences):
+                if collection is not None:
+                    collection.delete(where=where)
 
     def chunk_count(self) -> int:
         return self.chunks.count()
@@ -216,7 +262,7 @@ class Store:
     def collection_names(self) -> list[str]:
         """The names of this index shape's collections."""
         names = (self.chunks_name, self.manifest_name, self.sentences_name, self.second_name,
-                 self.second_sentences_name)
+                 self.second_sentences_name, self.state_name)
         return [name for name in names if name]
 
     def other_index_shapes(self) -> list[str]:

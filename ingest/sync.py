@@ -16,6 +16,7 @@ from pathlib import Path
 from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
 
+from index.snapshot_cache import remove_other_copies
 from index.store import ManifestEntry, Store, get_all, sentence_id
 from ingest.chunking import chunk_document, make_splitter
 from ingest.readers import (
@@ -164,6 +165,7 @@ class Syncer:
             self._index(todo, manifest, report, on_progress)
             self._sync_second()
             report.dropped_collections = self.store.drop_other_index_shapes()
+            remove_other_copies(self.settings.data_dir, self.store.base_name)
             return report
 
     def remove(self, doc_id: str) -> bool:
@@ -222,21 +224,23 @@ class Syncer:
 
     def _write_batch(self, batch, manifest, report: SyncReport, bar: tqdm,
                      on_progress: Callable[[float, str], None] | None) -> None:
-        self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "indexing") for doc, _, c in batch])
-        nodes = [node for _, _, chunks in batch for node in chunks]
-        sentences = chunk_sentences(nodes)
-        texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
-        # One e5 pass over chunks and sentences together: fewer, fuller length-sorted batches.
-        vectors = self._embed(texts + [s.text for s in sentences])
-        for node, vector in zip(nodes, vectors):
-            node.embedding = vector
-        self.store.delete_chunks_of([doc.doc_id for doc, _, _ in batch])
-        if nodes:
-            self.store.vector_store().add(nodes)
-            self.store.sentences.upsert(ids=[s.id for s in sentences], embeddings=vectors[len(nodes):],
-                                        metadatas=[s.metadata for s in sentences])
-            self._write_second([(n.node_id, n.text, n.metadata) for n in nodes], sentences)
-        self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "ok") for doc, _, c in batch])
+        with self.store.writing():  # the manifest says "indexing" until the batch is written
+            self.store.put_manifest(
+                [self._entry(doc, len(c), manifest.get(doc.doc_id), "indexing") for doc, _, c in batch])
+            nodes = [node for _, _, chunks in batch for node in chunks]
+            sentences = chunk_sentences(nodes)
+            texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
+            # One e5 pass over chunks and sentences together: fewer, fuller length-sorted batches.
+            vectors = self._embed(texts + [s.text for s in sentences])
+            for node, vector in zip(nodes, vectors):
+                node.embedding = vector
+            self.store.delete_chunks_of([doc.doc_id for doc, _, _ in batch])
+            if nodes:
+                self.store.vector_store().add(nodes)
+                self.store.sentences.upsert(ids=[s.id for s in sentences], embeddings=vectors[len(nodes):],
+                                            metadatas=[s.metadata for s in sentences])
+                self._write_second([(n.node_id, n.text, n.metadata) for n in nodes], sentences)
+            self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "ok") for doc, _, c in batch])
         for doc, existed, _ in batch:
             (report.updated if existed else report.added).append(doc.doc_id)
         report.chunks_embedded += len(nodes)
@@ -262,12 +266,13 @@ class Syncer:
             return
         second = load_second_embedding(self.settings)
         vectors = second.encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
-        self.store.second.upsert(
-            ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
-            metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
-        self.store.second_sentences.upsert(ids=[s.id for s in sentences],
-                                           embeddings=second.encode([s.text for s in sentences]).tolist(),
-                                           metadatas=[s.metadata for s in sentences])
+        sentence_vectors = second.encode([s.text for s in sentences])
+        with self.store.writing():
+            self.store.second.upsert(
+                ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
+                metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
+            self.store.second_sentences.upsert(ids=[s.id for s in sentences], embeddings=sentence_vectors.tolist(),
+                                               metadatas=[s.metadata for s in sentences])
 
     def _sync_second(self) -> None:
         """Back-fill second-embedder vectors missing from an index built before the second embedder was on."""

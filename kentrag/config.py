@@ -19,6 +19,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return value not in ("off", "0", "false", "no") if value else default
+
+
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser() if value else default
@@ -49,6 +54,9 @@ class Settings:
     passage_bfloat16: str = field(default_factory=lambda: os.environ.get("KENTRAG_PASSAGE_BFLOAT16", "auto"))
     # "use" stores multilingual USE vectors beside the main ones for cross-lingual retrieval; "" turns it off.
     second_embedder: str = field(default_factory=lambda: os.environ.get("KENTRAG_SECOND_EMBEDDER", "use"))
+    # A copy of the retriever's in-memory index under data_dir, reused at start-up while the index is unchanged
+    # (index.snapshot_cache): seconds instead of ~80 s at 100k chunks, for as much disk as the vectors take.
+    snapshot_cache: bool = field(default_factory=lambda: _env_flag("KENTRAG_SNAPSHOT_CACHE", True))
     # Larger files are skipped with a reason (never read into memory); see RELIABILITY.md.
     max_document_mb: int = field(default_factory=lambda: _env_int("KENTRAG_MAX_DOCUMENT_MB", 20))
     upload_max_mb: int = field(default_factory=lambda: _env_int("KENTRAG_UPLOAD_MAX_MB", 20))

@@ -109,7 +109,7 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     assert report.chunks_embedded == second.store.chunk_count() > 0
     assert set(report.dropped_collections) == old_names
     names = {c.name for c in second.store.client.list_collections()}
-    assert names == set(second.store.collection_names) and len(names) == 5
+    assert names == set(second.store.collection_names) and len(names) == 6
 
 
 def test_chunk_metadata_points_at_exact_text(tmp_path: Path, small_corpus: Path) -> None:

@@ -114,7 +114,8 @@ def test_missing_use_vectors_fall_back_to_e5_and_keywords(tmp_path: Path) -> Non
     """An index whose USE vectors are incomplete (e.g. an interrupted back-fill) still answers, without USE."""
     syncer, _ = synced_index(tmp_path / "docs", tmp_path / "index")
     store = syncer.store
-    store.second.delete(ids=store.second.get(include=[])["ids"][:1])
+    with store.writing():  # as an interrupted back-fill leaves it
+        store.second.delete(ids=store.second.get(include=[])["ids"][:1])
     retriever = HybridRetriever(store, syncer.embedding)
     assert not retriever.uses_second_embedder
     passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
@@ -236,7 +237,8 @@ def test_missing_sentence_vectors_fall_back_to_chunk_vectors(tmp_path: Path) -> 
     answers, by chunk vectors alone."""
     syncer, _ = synced_index(tmp_path / "docs", tmp_path / "index")
     store = syncer.store
-    store.sentences.delete(where={"doc_id": "su.txt"})
+    with store.writing():
+        store.sentences.delete(where={"doc_id": "su.txt"})
     retriever = HybridRetriever(store, syncer.embedding)
     passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
     assert passages[0].doc_id == "su.txt" and passages[0].sentence is None
@@ -341,7 +343,8 @@ def test_refresh_of_changed_documents_reloads_all_when_vector_sets_differ(tmp_pa
     assert retriever.uses_second_embedder
     (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
     syncer.sync([folder])
-    syncer.store.second.delete(where={"doc_id": "su.txt"})
+    with syncer.store.writing():
+        syncer.store.second.delete(where={"doc_id": "su.txt"})
     retriever.refresh(["su.txt"])
     assert not retriever.uses_second_embedder
     assert retriever.retrieve("Bursa akıllı sayaç kayıp kaçak", k=1)[0].doc_id == "su.txt"

@@ -1,0 +1,83 @@
+"""A copy of the retriever's in-memory index on local disk, reused at start-up while the index is unchanged.
+
+At 100k chunks, reading everything from Chroma takes ~80 s: Chroma hands out 900k vectors one row at a time,
+then the keyword index and the graph are built. Reading this copy back takes a few seconds (BENCHMARKS.md).
+The copy is only ever used under the write token it was made under (index.store.Store.writing): any write to
+the index, by this process or another, a sync, a removal or a back-fill, makes it stale. It also names the
+code that made it, so a changed retriever never reads a copy made by an older one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+log = logging.getLogger(__name__)
+
+
+def copy_path(data_dir: Path, base_name: str) -> Path:
+    """Where the copy of the index whose collection names begin with `base_name` is kept."""
+    return data_dir / "snapshots" / f"{base_name}.pickle"
+
+
+def remove_other_copies(data_dir: Path, base_name: str) -> None:
+    """Delete the copies of other index shapes (a previous model or chunking, whose collections are dropped)."""
+    for path in copy_path(data_dir, base_name).parent.glob("*.pickle"):
+        if path.stem != base_name:
+            path.unlink(missing_ok=True)
+
+
+def code_digest(paths: list[Path]) -> str:
+    """A digest of these source files: the copy holds objects of the classes they define."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class SnapshotCache:
+    """One saved copy in one file: a small header (format, write token, code, what else must match), then the
+    pickled state. Written to a temporary file first and renamed, so a copy is either whole or absent."""
+
+    def __init__(self, path: Path, identity: dict[str, Any]) -> None:
+        """`identity`: everything besides the write token that must match for the copy to be reused (the code
+        digest, which vector sets were read)."""
+        self.path = path
+        self.identity = {"format": FORMAT, **identity}
+
+    def load(self, token: str) -> Any | None:
+        """The state saved under this token, or None: none saved, saved under another token or identity, or
+        unreadable (logged; the caller then reads the index)."""
+        try:
+            with self.path.open("rb") as file:
+                if pickle.load(file) != {**self.identity, "token": token}:
+                    return None
+                return pickle.load(file)
+        except FileNotFoundError:
+            return None
+        except Exception as error:  # a truncated or foreign file: whatever unpickling raises, read the index
+            log.warning("ignoring the saved index copy %s: %s", self.path, error)
+            return None
+
+    def save(self, token: str, state: Any) -> None:
+        """Replace the saved copy with this state, made under this token. A failure (disk full, read-only
+        data directory) is logged: the copy only saves time."""
+        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("wb") as file:
+                pickle.dump({**self.identity, "token": token}, file, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except OSError as error:
+            log.warning("could not save the index copy %s: %s", self.path, error)
+            temporary.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        """Remove the saved copy, if any."""
+        self.path.unlink(missing_ok=True)
