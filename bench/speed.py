@@ -6,7 +6,8 @@ SentenceTransformer.encode of the same chunk texts, retrieval against the bare q
 
 from __future__ import annotations
 
-import resource
+import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from bench.data import PROJECT, XQUAD_FILES, load_squad
 from bench.indexes import CACHE_DIR, bench_settings, write_files
+from bench.restart import SOURCES, peak_memory_mb
 from bench.synthetic import fill_store, register_unchanged, write_documents
 from bench.table import markdown_table
 from index.retriever import HybridRetriever, saved_copy_of
@@ -31,11 +33,6 @@ from kentrag.embedding import load_embedding, load_second_embedding, passage_pre
 FULL = {"ingest_paragraphs": 120, "sizes": (1_000, 10_000, 100_000), "queries": 100, "resync_docs": 1000}
 SMOKE = {"ingest_paragraphs": 8, "sizes": (200,), "queries": 10, "resync_docs": 50}
 PLOT = PROJECT / "docs" / "bench-latency.png"
-
-
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -118,6 +115,26 @@ def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str]
     return rows
 
 
+def bench_restarts(sizes: tuple[int, ...]) -> list[dict]:
+    """Per index size of `bench_latency`, a restart in a child process (bench.restart): load time and peak
+    memory reading the saved copy, then reading Chroma."""
+    rows = []
+    for size in sizes:
+        row: dict = {"chunks": size}
+        for source in SOURCES:
+            done = subprocess.run([sys.executable, "-m", "bench.restart", str(CACHE_DIR / f"speed-{size}"), source],
+                                  cwd=PROJECT, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"bench.restart failed at {size} chunks: {done.stderr[-2000:]}")
+            measured = json.loads(done.stdout.splitlines()[-1])
+            if measured["read saved copy"] != (source == "copy"):
+                raise RuntimeError(f"bench.restart from {source} at {size} chunks: {measured}")
+            row[f"from {source} s"], row[f"from {source} peak MB"] = measured["load s"], measured["peak MB"]
+        row["model alone MB"] = measured["model MB"]
+        rows.append(row)
+    return rows
+
+
 def bench_resync(settings: Settings, count: int, vocabulary: list[str]) -> dict:
     """Time of a sync that finds `count` documents all unchanged."""
     folder = CACHE_DIR / f"resync-{count}" / "files"
@@ -165,15 +182,18 @@ def run_speed(smoke: bool, settings: Settings) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         ingest = bench_ingest(settings, paragraphs, Path(tmp))
     latency = bench_latency(settings, sizes["sizes"], queries[: sizes["queries"]], vocabulary)
+    restarts = bench_restarts(sizes["sizes"])
     resync = bench_resync(settings, sizes["resync_docs"], vocabulary)
     print("\n### Ingest throughput (Syncer vs bare e5 + USE encode of the same chunks and sentences)\n")
     print(markdown_table(list(ingest), [list(ingest.values())]))
     print("\n### Query latency (HybridRetriever.retrieve vs bare query embedding)\n")
     print(markdown_table(list(latency[0]), [list(r.values()) for r in latency]))
+    print("\n### A restart: a new process loads the index (saved copy, then Chroma) and answers one question\n")
+    print(markdown_table(list(restarts[0]), [list(r.values()) for r in restarts]))
     print("\n### No-change re-sync\n")
     print(markdown_table(list(resync), [list(resync.values())]))
     print(f"\npeak memory: {peak_memory_mb():.0f} MB (maxrss)")
     if not smoke:
         plot_latency(latency, PLOT)
         print(f"plot: {PLOT.relative_to(PROJECT)}")
-    return {"ingest": ingest, "latency": latency, "resync": resync, "peak_mb": peak_memory_mb()}
+    return {"ingest": ingest, "latency": latency, "restarts": restarts, "resync": resync, "peak_mb": peak_memory_mb()}

@@ -62,12 +62,14 @@ def _first_row_under(output: str, column: str) -> list[float]:
 def test_speed_smoke_prints_ingest_latency_and_resync(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "speed", "--smoke"]) == 0
     out = capsys.readouterr().out
-    for title in ("Ingest throughput", "Query latency", "No-change re-sync"):
+    for title in ("Ingest throughput", "Query latency", "A restart", "No-change re-sync"):
         assert title in out
     chunks, sentences, chunks_only, with_sentences, ingest, ratio = _first_row_under(out, "ingest chunks/s")
     assert sentences >= chunks > 0 and min(chunks_only, with_sentences, ingest) > 0 and 0 < ratio < 5
     latency = _first_row_under(out, "retrieve p50 ms")
     assert latency[0] == 200 and all(v > 0 for v in latency)
+    chunks, from_copy, copy_peak, from_chroma, chroma_peak, model = _first_row_under(out, "from copy s")
+    assert chunks == 200 and min(from_copy, from_chroma) > 0 and min(copy_peak, chroma_peak) >= model > 0
     documents, seconds = _first_row_under(out, "re-sync s")
     assert documents == 50 and seconds > 0
     assert re.search(r"peak memory: \d+ MB", out)

@@ -1,0 +1,54 @@
+"""What a restart costs: a fresh process loads a retriever over a benchmark index and answers one question.
+
+`kentrag bench speed` runs this in a child process per index size, once reading the retriever's saved copy and
+once reading Chroma, so the peak memory printed is that of the load alone (a restarted app), not of the
+benchmark process with every index it has opened:
+
+    python -m bench.restart DATA_DIR copy|chroma
+"""
+
+from __future__ import annotations
+
+from kentrag import runtime  # noqa: F401  (first: offline and thread settings, before numpy loads)
+
+# isort: split
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from bench.indexes import bench_settings
+from index.retriever import HybridRetriever
+from index.store import Store
+from kentrag.config import Settings
+from kentrag.embedding import load_embedding
+
+SOURCES = ("copy", "chroma")
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_restart(data_dir: Path, source: str) -> dict:
+    """Seconds to load the retriever (from its saved copy, or from Chroma with the copy off) and this process's
+    peak memory after one question; the model is loaded first, its memory shown apart."""
+    settings = bench_settings(Settings(), data_dir).with_overrides(snapshot_cache=source == "copy")
+    embedding = load_embedding(settings)
+    embedding.get_query_embedding("warm-up")
+    model_mb = peak_memory_mb()
+    started = time.perf_counter()
+    retriever = HybridRetriever(Store(settings), embedding)
+    seconds = time.perf_counter() - started
+    retriever.retrieve("Which city opened a new metro line?")
+    return {"source": source, "read saved copy": retriever.read_saved_copy, "load s": seconds,
+            "model MB": model_mb, "peak MB": peak_memory_mb()}
+
+
+if __name__ == "__main__":
+    folder, chosen = sys.argv[1:]
+    if chosen not in SOURCES:
+        raise SystemExit(f"usage: python -m bench.restart DATA_DIR {'|'.join(SOURCES)}")
+    print(json.dumps(measure_restart(Path(folder), chosen)))
