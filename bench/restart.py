@@ -43,7 +43,7 @@ def measure_restart(data_dir: Path, source: str) -> dict:
     retriever = HybridRetriever(Store(settings), embedding)
     seconds = time.perf_counter() - started
     retriever.retrieve("Which city opened a new metro line?")
-    return {"source": source, "read saved copy": retriever.read_saved_copy, "load s": seconds,
+    return {"source": source, "loaded from": retriever.load_source, "load s": seconds,
             "model MB": model_mb, "peak MB": peak_memory_mb()}
 
 

@@ -90,7 +90,7 @@ def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str]
         started = time.perf_counter()
         restarted = HybridRetriever(store, embedding)
         from_copy = time.perf_counter() - started
-        assert restarted.read_saved_copy
+        assert restarted.load_source == "copy"
         del restarted
         one_document = store.chunks.get(limit=1, include=["metadatas"])["metadatas"][0]["doc_id"]
         started = time.perf_counter()
@@ -127,7 +127,7 @@ def bench_restarts(sizes: tuple[int, ...]) -> list[dict]:
             if done.returncode != 0:
                 raise RuntimeError(f"bench.restart failed at {size} chunks: {done.stderr[-2000:]}")
             measured = json.loads(done.stdout.splitlines()[-1])
-            if measured["read saved copy"] != (source == "copy"):
+            if measured["loaded from"] != source:
                 raise RuntimeError(f"bench.restart from {source} at {size} chunks: {measured}")
             row[f"from {source} s"], row[f"from {source} peak MB"] = measured["load s"], measured["peak MB"]
         row["model alone MB"] = measured["model MB"]

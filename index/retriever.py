@@ -166,7 +166,7 @@ class HybridRetriever:
         self.second_embedding = second_embedding
         self.candidates = candidates
         self.saved_copy = saved_copy_of(store) if store.settings.snapshot_cache else None
-        self.read_saved_copy = False  # whether the last full load came from the saved copy
+        self.load_source = "chroma"  # where the last full load came from: "copy", "patched copy" or "chroma"
         self._snapshot = self._load()
 
     def refresh(self, changed_documents: Collection[str] | None = None) -> None:
@@ -175,32 +175,63 @@ class HybridRetriever:
         full reload when that cannot be done consistently (USE or sentence vectors on one side only)."""
         old = self._snapshot
         if changed_documents is not None and old.passages and len(changed_documents) <= PATCH_LIMIT:
-            changed = set(changed_documents)
-            if not changed:
+            if not changed_documents:
                 return
-            new = self._read({"doc_id": {"$in": sorted(changed)}})
-            keep = np.asarray([p.doc_id not in changed for p in old.passages])
-            joined = old.joined(keep, new)
-            if joined is not None:
-                graph = old.graph.patched(keep, new.vectors) if old.graph is not None else None
-                self._snapshot = self._snapshot_of(
-                    joined, old.keyword.patched(keep, _keyword_texts(new.passages)), graph)
+            patched = self._patched(old, set(changed_documents))
+            if patched is not None:
+                self._snapshot = patched
                 return
         self._snapshot = self._load()
 
+    def _patched(self, old: _Snapshot, changed: set[str]) -> _Snapshot | None:
+        """`old` with the chunks of the `changed` documents read again from Chroma; None when the two do not
+        have the same vector sets (USE or sentence vectors on one side only)."""
+        new = self._read({"doc_id": {"$in": sorted(changed)}})
+        keep = np.asarray([p.doc_id not in changed for p in old.passages])
+        joined = old.joined(keep, new)
+        if joined is None:
+            return None
+        graph = old.graph.patched(keep, new.vectors) if old.graph is not None else None
+        return self._snapshot_of(joined, old.keyword.patched(keep, _keyword_texts(new.passages)), graph)
+
     def _load(self) -> _Snapshot:
-        """A snapshot of the whole index: from the saved copy when the index has not been written to since it
-        was made, else read from Chroma (and saved, when no write ran meanwhile)."""
+        """A snapshot of the whole index: from the saved copy when there is one (with the documents the
+        manifest says changed since read again), else from Chroma. Saved unless it is the copy as saved, or
+        a write ran meanwhile."""
         token = self.store.write_token()
-        saved = self.saved_copy.load(token) if self.saved_copy and token else None
-        self.read_saved_copy = saved is not None
-        if saved is not None:
-            return self._snapshot_of(*saved)
-        snapshot = self._read_snapshot()
-        if self.saved_copy and token and self.store.write_token() == token:
-            self.saved_copy.save(token, (_Chunks(snapshot.passages, snapshot.vectors, snapshot.second_vectors,
-                                                 snapshot.sentences), snapshot.keyword, snapshot.graph))
+        versions = document_versions(self.store) if self.saved_copy and token else None
+        snapshot = self._from_saved_copy(token, versions) if versions is not None else None
+        if snapshot is None:
+            self.load_source = "chroma"
+            snapshot = self._read_snapshot()
+        if versions is not None and self.load_source != "copy" and self.store.write_token() == token:
+            self.saved_copy.save(token, (versions, _Chunks(snapshot.passages, snapshot.vectors,
+                                                           snapshot.second_vectors, snapshot.sentences),
+                                         snapshot.keyword, snapshot.graph))
         return snapshot
+
+    def _from_saved_copy(self, token: str, versions: dict[str, tuple]) -> _Snapshot | None:
+        """The saved copy, as saved when made under `token`, else with the chunks of the documents whose
+        manifest versions differ from the copy's read again from Chroma (every write to a document's chunks
+        changes its manifest record first: ingest.sync, Store.forget). None (read Chroma) when there is no
+        usable copy; when the index was written to but no document changed (a back-fill of vectors); when more
+        than PATCH_LIMIT changed; or when the copy lacks a vector set, which a back-fill may have completed."""
+        saved = self.saved_copy.load()
+        if saved is None:
+            return None
+        saved_token, (saved_versions, chunks, keyword, graph) = saved
+        snapshot = self._snapshot_of(chunks, keyword, graph)
+        if saved_token == token:
+            self.load_source = "copy"
+            return snapshot
+        changed = {doc for doc in saved_versions.keys() | versions.keys()
+                   if saved_versions.get(doc) != versions.get(doc)}
+        complete = snapshot.sentences is not None and (snapshot.second_vectors is not None
+                                                       or self.store.second is None)
+        if not changed or len(changed) > PATCH_LIMIT or not complete or not snapshot.passages:
+            return None
+        self.load_source = "patched copy"
+        return self._patched(snapshot, changed)
 
     def _read_snapshot(self) -> _Snapshot:
         """A snapshot of the whole index read from Chroma. The graph of a large index is built in a thread
@@ -330,6 +361,12 @@ class HybridRetriever:
         if snapshot.sentences is not None and snapshot.sentences.second is not None:
             scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)
         return scores
+
+
+def document_versions(store: Store) -> dict[str, tuple[str, str, str]]:
+    """Each document's (content hash, updated at, status) from the manifest: what changes whenever its chunks
+    are written."""
+    return {doc: (e.content_hash, e.updated_at, e.status) for doc, e in store.manifest_entries().items()}
 
 
 def saved_copy_of(store: Store) -> SnapshotCache:

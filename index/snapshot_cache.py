@@ -1,10 +1,10 @@
-"""A copy of the retriever's in-memory index on local disk, reused at start-up while the index is unchanged.
+"""A copy of the retriever's in-memory index on local disk, reused at start-up.
 
 At 100k chunks, reading everything from Chroma takes ~80 s: Chroma hands out 900k vectors one row at a time,
 then the keyword index and the graph are built. Reading this copy back takes a few seconds (BENCHMARKS.md).
-The copy is only ever used under the write token it was made under (index.store.Store.writing): any write to
-the index, by this process or another, a sync, a removal or a back-fill, makes it stale. It also names the
-code that made it, so a changed retriever never reads a copy made by an older one.
+The copy records the write token it was made under (index.store.Store.writing); what the retriever does when
+the index has been written to since is its business (index.retriever). The copy also names the code that
+made it, so a changed retriever never reads a copy made by an older one.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ def code_digest(paths: list[Path]) -> str:
 
 
 class SnapshotCache:
-    """One saved copy in one file: a small header (format, write token, code, what else must match), then the
-    pickled state. Written to a temporary file first and renamed, so a copy is either whole or absent."""
+    """One saved copy in one file: a small header (format, code, what else must match, the write token), then
+    the pickled state. Written to a temporary file first and renamed, so a copy is either whole or absent."""
 
     def __init__(self, path: Path, identity: dict[str, Any]) -> None:
         """`identity`: everything besides the write token that must match for the copy to be reused (the code
@@ -50,14 +50,15 @@ class SnapshotCache:
         self.path = path
         self.identity = {"format": FORMAT, **identity}
 
-    def load(self, token: str) -> Any | None:
-        """The state saved under this token, or None: none saved, saved under another token or identity, or
-        unreadable (logged; the caller then reads the index)."""
+    def load(self) -> tuple[str, Any] | None:
+        """The saved state and the write token it was made under, or None: none saved, saved by other code or
+        for other vector sets, or unreadable (logged; the caller then reads the index)."""
         try:
             with self.path.open("rb") as file:
-                if pickle.load(file) != {**self.identity, "token": token}:
+                header = pickle.load(file)
+                if not isinstance(header, dict) or {k: header.get(k) for k in self.identity} != self.identity:
                     return None
-                return pickle.load(file)
+                return header["token"], pickle.load(file)
         except FileNotFoundError:
             return None
         except Exception as error:  # a truncated or foreign file: whatever unpickling raises, read the index

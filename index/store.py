@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -44,7 +44,7 @@ class ManifestEntry:
     chunks: int
     added_at: str
     updated_at: str
-    status: str  # "indexing" while its chunks are being replaced, "ok" once they are all written
+    status: str  # "indexing" while its chunks are being replaced, "ok" once they are all written, "removing"
 
     def metadata(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "doc_id"}
@@ -237,10 +237,15 @@ class Store:
                                      metadatas=[e.metadata() for e in entries])
 
     def forget(self, doc_ids: Sequence[str]) -> None:
-        """Remove documents from the index: their chunks first, then their manifest records (crash-safe order:
-        a record left behind makes the next sync finish the removal)."""
+        """Remove documents from the index: their manifest records marked "removing", then their chunks
+        deleted, then the records (crash-safe order: a record left behind makes the next sync finish the
+        removal; and as for any write to a document's chunks, its manifest record changes first, which is
+        how the retriever's saved copy tells which documents changed: index.retriever)."""
         if doc_ids:
             with self.writing():
+                got = self.manifest.get(ids=list(doc_ids), include=["metadatas"])
+                self.put_manifest([replace(ManifestEntry(doc_id=doc_id, **meta), status="removing")
+                                   for doc_id, meta in zip(got["ids"], got["metadatas"])])
                 self.delete_chunks_of(doc_ids)
                 self.manifest.delete(ids=list(doc_ids))
 

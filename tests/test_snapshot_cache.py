@@ -1,5 +1,6 @@
-"""The retriever's saved copy of the index (index.snapshot_cache): reused while the index is unchanged, never
-after any write to it, on a real index (real model, real Chroma)."""
+"""The retriever's saved copy of the index (index.snapshot_cache): reused as saved while the index is unchanged,
+patched with the documents that changed since, read from Chroma instead when it cannot be trusted; on a real
+index (real model, real Chroma)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ def answers(retriever: HybridRetriever) -> list[list[tuple[str, float]]]:
     return [[(p.chunk_id, round(p.score, 5)) for p in retriever.retrieve(q, k=4)] for q in QUESTIONS]
 
 
-def reopened(syncer) -> HybridRetriever:
-    """A new retriever over the same index, as a restarted app makes one."""
-    return HybridRetriever(Store(syncer.settings), syncer.embedding)
+def reopened(syncer, snapshot_cache: bool = True) -> HybridRetriever:
+    """A new retriever over the same index, as a restarted app makes one (without the copy: read from Chroma)."""
+    settings = syncer.settings.with_overrides(snapshot_cache=snapshot_cache)
+    return HybridRetriever(Store(settings), syncer.embedding)
 
 
 @pytest.mark.parametrize("graph", [False, True], ids=["exact-scan", "graph"])
@@ -36,28 +38,63 @@ def test_a_restarted_retriever_reads_the_saved_copy_and_answers_the_same(
     if graph:
         monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 3)
     syncer, first = synced_index(tmp_path / "docs", tmp_path / "index")
-    assert not first.read_saved_copy and first.saved_copy.path.exists()
+    assert first.load_source == "chroma" and first.saved_copy.path.exists()
     second = reopened(syncer)
-    assert second.read_saved_copy
+    assert second.load_source == "copy"
     assert (second._snapshot.graph is not None) is graph
     assert answers(second) == answers(first)
     assert second.uses_second_embedder and second.sentence_vectors(second.retrieve("metro", k=1))
 
 
-def test_a_sync_that_adds_or_removes_documents_makes_the_copy_stale(tmp_path: Path) -> None:
+@pytest.mark.parametrize("graph", [False, True], ids=["exact-scan", "graph"])
+def test_documents_added_or_removed_since_the_copy_are_patched_into_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph: bool) -> None:
+    """As after `kentrag ingest` in another process: the restart reads the copy and only the changed
+    documents, answers as a full read does, and saves the patched copy for the next restart."""
+    if graph:
+        monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 3)
     folder = tmp_path / "docs"
-    syncer, _ = synced_index(folder, tmp_path / "index", ("metro.txt", "library.txt"))
+    syncer, _ = synced_index(folder, tmp_path / "index", ("metro.txt", "library.txt", "parklar.txt"))
     (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
-    syncer.sync([folder])
-    added = reopened(syncer)
-    assert not added.read_saved_copy
-    assert added.retrieve("Bursa akıllı sayaç kayıp kaçak", k=1)[0].doc_id == "su.txt"
+    (folder / "library.txt").write_text(DOCUMENTS["library.txt"] + " The week ends on Sunday.", encoding="utf-8")
+    (folder / "parklar.txt").unlink()
+    report = syncer.sync([folder])
+    assert report.added == ["su.txt"] and report.updated == ["library.txt"] and report.removed == ["parklar.txt"]
+    patched = reopened(syncer)
+    assert patched.load_source == "patched copy"
+    assert answers(patched) == answers(reopened(syncer, snapshot_cache=False))
+    assert patched.retrieve("Bursa akıllı sayaç kayıp kaçak", k=1)[0].doc_id == "su.txt"
+    assert "parklar.txt" not in {p.doc_id for q in QUESTIONS for p in patched.retrieve(q, k=4)}
+    assert reopened(syncer).load_source == "copy"
 
     assert syncer.remove("su.txt")
     removed = reopened(syncer)
-    assert not removed.read_saved_copy
-    assert "su.txt" not in {p.doc_id for p in removed.retrieve("Bursa akıllı sayaç kayıp kaçak", k=3)}
-    assert reopened(syncer).read_saved_copy  # nothing written since: the copy just made is reused
+    assert removed.load_source == "patched copy"
+    assert answers(removed) == answers(reopened(syncer, snapshot_cache=False))
+
+
+def test_a_write_that_changes_no_document_is_read_from_chroma(tmp_path: Path) -> None:
+    """Vectors deleted (or back-filled) without a manifest change: the copy cannot tell what changed."""
+    syncer, _ = synced_index(tmp_path / "docs", tmp_path / "index")
+    with syncer.store.writing():  # as an interrupted back-fill leaves it
+        syncer.store.second.delete(where={"doc_id": "su.txt"})
+    after = reopened(syncer)
+    assert after.load_source == "chroma" and not after.uses_second_embedder
+
+
+def test_a_copy_without_use_vectors_is_not_patched_after_a_back_fill(tmp_path: Path) -> None:
+    """A copy saved while USE vectors were incomplete must not keep USE off once a sync has back-filled them,
+    even when that sync only removed documents (nothing read back would show the vector sets differ)."""
+    folder = tmp_path / "docs"
+    syncer, _ = synced_index(folder, tmp_path / "index", ("metro.txt", "su.txt", "library.txt"))
+    with syncer.store.writing():
+        syncer.store.second.delete(where={"doc_id": "su.txt"})
+    assert not reopened(syncer).uses_second_embedder  # saved so, without USE
+    (folder / "library.txt").unlink()
+    report = syncer.sync([folder])  # removes a document and back-fills su.txt's USE vectors
+    assert report.removed == ["library.txt"] and not report.added
+    after = reopened(syncer)
+    assert after.load_source == "chroma" and after.uses_second_embedder
 
 
 def test_an_unchanged_sync_keeps_the_copy(tmp_path: Path) -> None:
@@ -66,7 +103,7 @@ def test_an_unchanged_sync_keeps_the_copy(tmp_path: Path) -> None:
     syncer, _ = synced_index(folder, tmp_path / "index")
     report = syncer.sync([folder])
     assert len(report.unchanged) == len(DOCUMENTS) and not report.added
-    assert reopened(syncer).read_saved_copy
+    assert reopened(syncer).load_source == "copy"
 
 
 def test_no_copy_is_made_or_read_while_a_killed_write_left_the_index_half_written(tmp_path: Path) -> None:
@@ -84,7 +121,7 @@ def test_no_copy_is_made_or_read_while_a_killed_write_left_the_index_half_writte
     assert Store(syncer.settings).write_token() is None
     first.saved_copy.clear()
     after = reopened(syncer)
-    assert not after.read_saved_copy and not after.saved_copy.path.exists()
+    assert after.load_source == "chroma" and not after.saved_copy.path.exists()
     passages = after.retrieve("Bursa akıllı sayaç kayıp kaçak", k=1)
     assert passages[0].doc_id == "su.txt" and passages[0].sentence is None  # read as it is: half-written
 
@@ -95,9 +132,9 @@ def test_a_damaged_copy_is_reported_and_the_index_read_instead(tmp_path: Path,
     path = first.saved_copy.path
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     damaged = reopened(syncer)
-    assert not damaged.read_saved_copy and "ignoring the saved index copy" in caplog.text
+    assert damaged.load_source == "chroma" and "ignoring the saved index copy" in caplog.text
     assert answers(damaged) == answers(first)
-    assert reopened(syncer).read_saved_copy  # saved again, whole
+    assert reopened(syncer).load_source == "copy"  # saved again, whole
 
 
 def test_the_copy_can_be_turned_off(tmp_path: Path) -> None:
@@ -105,13 +142,12 @@ def test_the_copy_can_be_turned_off(tmp_path: Path) -> None:
     synced_index(folder, data)
     settings = make_settings(data, corpus_dir=folder, snapshot_cache=False)
     retriever = HybridRetriever(Store(settings), load_embedding(settings))
-    assert retriever.saved_copy is None and not retriever.read_saved_copy
+    assert retriever.saved_copy is None and retriever.load_source == "chroma"
 
 
-def test_a_copy_made_by_other_code_or_under_another_token_is_not_read(tmp_path: Path) -> None:
+def test_a_copy_made_by_other_code_is_not_read(tmp_path: Path) -> None:
     path = tmp_path / "copy.pickle"
     SnapshotCache(path, {"code": "a"}).save("token-1", {"state": 1})
-    assert SnapshotCache(path, {"code": "a"}).load("token-1") == {"state": 1}
-    assert SnapshotCache(path, {"code": "b"}).load("token-1") is None
-    assert SnapshotCache(path, {"code": "a"}).load("token-2") is None
+    assert SnapshotCache(path, {"code": "a"}).load() == ("token-1", {"state": 1})
+    assert SnapshotCache(path, {"code": "b"}).load() is None
     assert not list(tmp_path.glob("*.tmp"))
