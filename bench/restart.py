@@ -13,7 +13,6 @@ from kentrag import runtime  # noqa: F401  (first: offline and thread settings, 
 
 # isort: split
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -28,8 +27,10 @@ SOURCES = ("copy", "chroma")
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process so far: Linux's VmHWM. (Not getrusage's ru_maxrss, which a child
+    process inherits from its parent: every child of the benchmark would report the benchmark's own peak.)"""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024  # kB
 
 
 def measure_restart(data_dir: Path, source: str) -> dict:

@@ -192,7 +192,7 @@ def run_speed(smoke: bool, settings: Settings) -> dict:
     print(markdown_table(list(restarts[0]), [list(r.values()) for r in restarts]))
     print("\n### No-change re-sync\n")
     print(markdown_table(list(resync), [list(resync.values())]))
-    print(f"\npeak memory: {peak_memory_mb():.0f} MB (maxrss)")
+    print(f"\npeak memory: {peak_memory_mb():.0f} MB (VmHWM)")
     if not smoke:
         plot_latency(latency, PLOT)
         print(f"plot: {PLOT.relative_to(PROJECT)}")
