@@ -195,43 +195,42 @@ class HybridRetriever:
         return self._snapshot_of(joined, old.keyword.patched(keep, _keyword_texts(new.passages)), graph)
 
     def _load(self) -> _Snapshot:
-        """A snapshot of the whole index: from the saved copy when there is one (with the documents the
-        manifest says changed since read again), else from Chroma. Saved unless it is the copy as saved, or
-        a write ran meanwhile."""
+        """A snapshot of the whole index: the saved copy as saved, when no write ran since it was made; else
+        the copy with the documents the manifest says changed since read again; else read from Chroma. Saved
+        unless it is the copy as saved, or a write ran meanwhile."""
         token = self.store.write_token()
-        versions = document_versions(self.store) if self.saved_copy and token else None
-        snapshot = self._from_saved_copy(token, versions) if versions is not None else None
+        self.load_source = "chroma"
+        if not (self.saved_copy and token):
+            return self._read_snapshot()
+        saved_token, saved = self.saved_copy.load() or (None, None)  # saved: (versions, chunks, keyword, graph)
+        if saved_token == token:
+            self.load_source = "copy"
+            return self._snapshot_of(*saved[1:])
+        versions = document_versions(self.store)  # read between two equal tokens: those of the snapshot
+        snapshot = self._patched_copy(*saved, versions) if saved is not None else None
         if snapshot is None:
-            self.load_source = "chroma"
             snapshot = self._read_snapshot()
-        if versions is not None and self.load_source != "copy" and self.store.write_token() == token:
+        else:
+            self.load_source = "patched copy"
+        if self.store.write_token() == token:
             self.saved_copy.save(token, (versions, _Chunks(snapshot.passages, snapshot.vectors,
                                                            snapshot.second_vectors, snapshot.sentences),
                                          snapshot.keyword, snapshot.graph))
         return snapshot
 
-    def _from_saved_copy(self, token: str, versions: dict[str, tuple]) -> _Snapshot | None:
-        """The saved copy, as saved when made under `token`, else with the chunks of the documents whose
-        manifest versions differ from the copy's read again from Chroma (every write to a document's chunks
-        changes its manifest record first: ingest.sync, Store.forget). None (read Chroma) when there is no
-        usable copy; when the index was written to but no document changed (a back-fill of vectors); when more
-        than PATCH_LIMIT changed; or when the copy lacks a vector set, which a back-fill may have completed."""
-        saved = self.saved_copy.load()
-        if saved is None:
-            return None
-        saved_token, (saved_versions, chunks, keyword, graph) = saved
-        snapshot = self._snapshot_of(chunks, keyword, graph)
-        if saved_token == token:
-            self.load_source = "copy"
-            return snapshot
+    def _patched_copy(self, saved_versions: dict[str, tuple], chunks: _Chunks, keyword: KeywordIndex,
+                      graph: DenseGraph | None, versions: dict[str, tuple]) -> _Snapshot | None:
+        """The saved copy with the chunks of the documents whose manifest versions differ from the copy's
+        read again from Chroma (every write to a document's chunks changes its manifest record first:
+        ingest.sync, Store.forget). None (read Chroma) when no document changed though the index was written
+        to (a back-fill of vectors), when more than PATCH_LIMIT did, or when the copy lacks a vector set,
+        which a back-fill may have completed since."""
         changed = {doc for doc in saved_versions.keys() | versions.keys()
                    if saved_versions.get(doc) != versions.get(doc)}
-        complete = snapshot.sentences is not None and (snapshot.second_vectors is not None
-                                                       or self.store.second is None)
-        if not changed or len(changed) > PATCH_LIMIT or not complete or not snapshot.passages:
+        complete = chunks.sentences is not None and (chunks.second_vectors is not None or self.store.second is None)
+        if not changed or len(changed) > PATCH_LIMIT or not complete or not chunks.passages:
             return None
-        self.load_source = "patched copy"
-        return self._patched(snapshot, changed)
+        return self._patched(self._snapshot_of(chunks, keyword, graph), changed)
 
     def _read_snapshot(self) -> _Snapshot:
         """A snapshot of the whole index read from Chroma. The graph of a large index is built in a thread
