@@ -1,4 +1,4 @@
-"""Entry point of `kentrag bench retrieval|speed`."""
+"""Entry point of `kentrag bench retrieval|speed|graph`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ def run_bench(args: argparse.Namespace) -> int:
         from bench.retrieval import run_retrieval
 
         run_retrieval(args.data, args.smoke, settings)
+    elif args.what == "graph":
+        from bench.graph import run_graph
+
+        run_graph(args.texts, args.smoke, settings)
     else:
         from bench.speed import run_speed
 

@@ -29,7 +29,7 @@ from ingest.readers import (
     read_limited,
 )
 from kentrag.config import Settings
-from kentrag.embedding import load_embedding, load_second_embedding, passage_precision
+from kentrag.embedding import embed_passages, load_embedding, load_second_embedding
 from kentrag.locking import ingest_lock
 from kentrag.sentences import sentence_texts
 
@@ -231,7 +231,7 @@ class Syncer:
             sentences = chunk_sentences(nodes)
             texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
             # One e5 pass over chunks and sentences together: fewer, fuller length-sorted batches.
-            vectors = self._embed(texts + [s.text for s in sentences])
+            vectors = embed_passages(self.embedding, texts + [s.text for s in sentences], self.settings)
             for node, vector in zip(nodes, vectors):
                 node.embedding = vector
             self.store.delete_chunks_of([doc.doc_id for doc, _, _ in batch])
@@ -247,17 +247,6 @@ class Syncer:
         bar.update(len(nodes))
         if on_progress and bar.total:
             on_progress(bar.n / bar.total, f"{bar.n}/{bar.total} chunks")
-
-    def _embed(self, texts: list[str]) -> list[list[float]]:
-        """e5 vectors of the texts, in order. llama-index cuts the list into embed_batch_size pieces as given,
-        so texts of similar length are put together first: less padding, ~10 % faster on mixed lengths."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with passage_precision(self.settings):
-            vectors = self.embedding.get_text_embedding_batch([texts[i] for i in order]) if texts else []
-        in_order: list[list[float]] = [[] for _ in texts]
-        for i, vector in zip(order, vectors):
-            in_order[i] = vector
-        return in_order
 
     def _write_second(self, chunks: list[tuple[str, str, dict]], sentences: list[SentenceRecord]) -> None:
         """Second-embedder vectors for (chunk id, text, metadata) triples and for their sentences, when a

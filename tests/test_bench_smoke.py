@@ -73,3 +73,19 @@ def test_speed_smoke_prints_ingest_latency_and_resync(capsys: pytest.CaptureFixt
     documents, seconds = _first_row_under(out, "re-sync s")
     assert documents == 50 and seconds > 0
     assert re.search(r"peak memory: \d+ MB", out)
+
+
+def test_graph_smoke_prints_recall_and_time_per_search(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.graph import BREADTHS
+
+    assert main(["bench", "graph", "--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "HNSW graph against the exact scan" in out
+    rows = [line.strip("|").split("|") for line in out.splitlines() if line.startswith(("| XQuAD", "| held-out"))]
+    assert len(rows) == 2 * (1 + len(BREADTHS))
+    for _queries, search, *numbers in rows:
+        milliseconds, *found = map(float, numbers)
+        assert milliseconds > 0 and all(0 <= share <= 1 for share in found)
+        if search.strip() == "exact scan":
+            assert found == [1.0, 1.0, 1.0]  # the recall arithmetic: the scan finds its own nearest
+
