@@ -139,6 +139,10 @@ class _Snapshot(_Chunks):
     row_of: dict[str, int]
     passage_languages: np.ndarray  # one per row
     languages: tuple[str, ...]  # the distinct ones
+    # Per language, its rows and their e5 vectors in one contiguous copy (the whole matrix for a single
+    # language): a language's own search scans only those (at 100k chunks 0.4 against 2.0 ms for a language
+    # with 10 % of them, 1.5 against 5.3 ms at 30 %, without the copy made per query).
+    language_vectors: dict[str, tuple[np.ndarray, np.ndarray]]
     keyword: KeywordIndex
     second: object | None  # the USE encoder when second_vectors is set
     graph: DenseGraph | None  # above EXACT_SEARCH_LIMIT chunks
@@ -266,11 +270,13 @@ class HybridRetriever:
     def _snapshot_of(self, chunks: _Chunks, keyword: KeywordIndex, graph: DenseGraph | None = None) -> _Snapshot:
         """The snapshot of these chunks; `graph`: one already over their vectors (built here when missing and the
         chunks are more than EXACT_SEARCH_LIMIT, dropped when they are fewer)."""
-        languages = [p.language for p in chunks.passages]
+        passage_languages = np.asarray([p.language for p in chunks.passages])
+        languages = tuple(sorted(set(passage_languages.tolist())))
         large = len(chunks.passages) > EXACT_SEARCH_LIMIT
         return _Snapshot(
             passages=chunks.passages, row_of={p.chunk_id: row for row, p in enumerate(chunks.passages)},
-            passage_languages=np.asarray(languages), languages=tuple(sorted(set(languages))), keyword=keyword,
+            passage_languages=passage_languages, languages=languages, keyword=keyword,
+            language_vectors=_vectors_by_language(chunks.vectors, passage_languages, languages),
             vectors=chunks.vectors, second_vectors=chunks.second_vectors,
             second=(self.second_embedding or load_second_embedding(self.store.settings))
             if chunks.second_vectors is not None else None,
@@ -286,19 +292,22 @@ class HybridRetriever:
     @staticmethod
     def _nearest_rows(snapshot: _Snapshot, vector: np.ndarray, k: int, language: str | None = None) -> set[int]:
         """Rows of the k nearest chunks by e5 cosine (of one language, if given): from the graph of a large
-        index, else (and for one language, which the graph cannot filter on) by an exact scan."""
-        if snapshot.graph is not None and language is None:
+        index, else by an exact scan; for one language, which the graph cannot filter on, by an exact scan of
+        that language's own vectors."""
+        if language is not None:
+            rows, vectors = snapshot.language_vectors[language]
+            return set(rows[top_rows(vectors, vector, k)].tolist())
+        if snapshot.graph is not None:
             return set(snapshot.graph.nearest_rows(vector, k).tolist())
-        allowed = snapshot.passage_languages == language if language else None
-        return set(top_rows(snapshot.vectors, vector, k, allowed).tolist())
+        return set(top_rows(snapshot.vectors, vector, k).tolist())
 
     def _candidate_rows(self, snapshot: _Snapshot, vector: np.ndarray, keyword_scores: np.ndarray,
                         exclude: Collection[str]) -> np.ndarray:
         """Rows of the dense candidates of every language plus the best keyword hits, without the chunks of
         the `exclude` documents."""
         # One search over all languages; a language with too few candidates to centre on gets a search of its
-        # own: an exact scan of that language's rows (at 100k chunks 0.5 ms for a language with 1 % of them,
-        # 5-7 ms for a large share, which the search over all languages rarely leaves short).
+        # own: an exact scan of that language's vectors (at 100k chunks 0.05 ms for a language with 1 % of
+        # them, 2.5 ms for half of them, which the search over all languages rarely leaves short).
         languages = snapshot.languages
         rows = self._nearest_rows(snapshot, vector, self.candidates * len(languages))
         found = Counter(snapshot.passage_languages[list(rows)].tolist())
@@ -360,6 +369,18 @@ class HybridRetriever:
         if snapshot.sentences is not None and snapshot.sentences.second is not None:
             scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)
         return scores
+
+
+def _vectors_by_language(vectors: np.ndarray, passage_languages: np.ndarray,
+                         languages: tuple[str, ...]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each language's rows and their vectors (a copy, unless the language has every row)."""
+    if len(languages) == 1:
+        return {languages[0]: (np.arange(len(vectors)), vectors)}
+    by_language = {}
+    for language in languages:
+        rows = np.flatnonzero(passage_languages == language)
+        by_language[language] = (rows, np.ascontiguousarray(vectors[rows]))
+    return by_language
 
 
 def document_versions(store: Store) -> dict[str, tuple[str, str, str]]:

@@ -196,7 +196,7 @@ def test_best_sentence_scores_group_sentences_by_chunk() -> None:
     assert sentences.best(np.array([1]), query) == pytest.approx([0.3], abs=1e-3)
 
 
-def test_top_rows_are_the_largest_products_among_the_allowed_rows() -> None:
+def test_top_rows_are_the_largest_products() -> None:
     import numpy as np
 
     from index.arrays import top_rows
@@ -205,18 +205,22 @@ def test_top_rows_are_the_largest_products_among_the_allowed_rows() -> None:
     matrix = rng.standard_normal((500, 16)).astype(np.float32)
     vector = rng.standard_normal(16).astype(np.float32)
     scores = matrix @ vector
-    assert set(top_rows(matrix, vector, 7).tolist()) == set(np.argsort(-scores)[:7].tolist())
-    allowed = np.arange(500) % 3 == 0
-    expected = np.flatnonzero(allowed)[np.argsort(-scores[allowed])[:7]]
-    assert set(top_rows(matrix, vector, 7, allowed).tolist()) == set(expected.tolist())
-    # A few allowed rows are scanned on their own (index.arrays.GATHER_SHARE), with the same result.
-    sparse = np.arange(500) % 20 == 0
-    expected = np.flatnonzero(sparse)[np.argsort(-scores[sparse])[:7]]
-    assert top_rows(matrix, vector, 7, sparse).tolist() == expected.tolist()
-    # Fewer allowed rows than k: only those come back.
-    few = np.zeros(500, dtype=bool)
-    few[[4, 40]] = True
-    assert sorted(top_rows(matrix, vector, 7, few).tolist()) == [4, 40]
+    assert top_rows(matrix, vector, 7).tolist() == np.argsort(-scores)[:7].tolist()
+    assert sorted(top_rows(matrix[:3], vector, 7).tolist()) == [0, 1, 2]  # fewer rows than k
+
+
+def test_a_languages_own_search_finds_its_nearest_rows(retriever: HybridRetriever) -> None:
+    """The search a language with too few candidates gets: its own vectors scanned, rows mapped back."""
+    import numpy as np
+
+    snapshot = retriever._snapshot
+    vector = retriever.query_vector("Bursa akıllı sayaç kayıp kaçak")
+    scores = snapshot.vectors @ vector
+    for language in snapshot.languages:
+        mine = np.flatnonzero(snapshot.passage_languages == language)
+        assert len(mine) >= 2
+        expected = set(mine[np.argsort(-scores[mine])[:1]].tolist())
+        assert HybridRetriever._nearest_rows(snapshot, vector, 1, language) == expected
 
 
 def test_sentence_score_is_the_best_sentence_cosine(retriever: HybridRetriever) -> None:
