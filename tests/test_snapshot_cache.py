@@ -151,3 +151,28 @@ def test_a_copy_made_by_other_code_is_not_read(tmp_path: Path) -> None:
     assert SnapshotCache(path, {"code": "a"}).load() == ("token-1", {"state": 1})
     assert SnapshotCache(path, {"code": "b"}).load() is None
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_removal_that_failed_half_way_is_patched_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A removal whose chunks were deleted but whose manifest record was not (the server went away between the
+    two) must not come back from the copy, even when another document's change is patched in beside it:
+    Store.forget marks the record "removing" before it deletes anything."""
+    folder = tmp_path / "docs"
+    syncer, _ = synced_index(folder, tmp_path / "index", ("metro.txt", "su.txt", "library.txt"))
+    (folder / "parklar.txt").write_text(DOCUMENTS["parklar.txt"], encoding="utf-8")
+    syncer.sync([folder])
+    real_delete = Store.delete_chunks_of
+
+    def delete_then_fail(store: Store, doc_ids) -> None:
+        real_delete(store, doc_ids)
+        raise ConnectionError("the Chroma server went away")
+
+    monkeypatch.setattr(Store, "delete_chunks_of", delete_then_fail)
+    with pytest.raises(ConnectionError):
+        syncer.remove("su.txt")
+    monkeypatch.undo()
+    assert syncer.store.manifest_entries()["su.txt"].status == "removing"
+    after = reopened(syncer)
+    assert after.load_source == "patched copy"
+    assert "su.txt" not in {p.doc_id for q in QUESTIONS for p in after.retrieve(q, k=4)}
+    assert after.retrieve("Which parks did Izmir open this year?", k=1)[0].doc_id == "parklar.txt"
