@@ -37,6 +37,15 @@ def synced_index(folder: Path, data_dir: Path, names: tuple[str, ...] = tuple(DO
     return syncer, HybridRetriever(Store(settings), load_embedding(settings))
 
 
+def add_change_remove(syncer, folder: Path, add: str, change: str, remove: str):
+    """Add one of DOCUMENTS to the synced folder, change another (a sentence appended), delete a third, and sync
+    again: the sync's report."""
+    (folder / add).write_text(DOCUMENTS[add], encoding="utf-8")
+    (folder / change).write_text(DOCUMENTS[change] + " Güncellendi: 2026.", encoding="utf-8")
+    (folder / remove).unlink()
+    return syncer.sync([folder])
+
+
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory: pytest.TempPathFactory) -> HybridRetriever:
     return synced_index(tmp_path_factory.mktemp("tiny-corpus"), tmp_path_factory.mktemp("tiny-index"))[1]
@@ -306,10 +315,7 @@ def test_refresh_of_changed_documents_equals_a_full_reload(tmp_path: Path, graph
         monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
     folder = tmp_path / "docs"
     syncer, patched = synced_index(folder, tmp_path / "index", ("metro.txt", "parklar.txt", "library.txt"))
-    (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
-    (folder / "parklar.txt").write_text(DOCUMENTS["parklar.txt"] + " Parklar gece de açık.", encoding="utf-8")
-    (folder / "metro.txt").unlink()
-    report = syncer.sync([folder])
+    report = add_change_remove(syncer, folder, add="su.txt", change="parklar.txt", remove="metro.txt")
     changed = report.added + report.updated + report.removed
     assert sorted(changed) == ["metro.txt", "parklar.txt", "su.txt"]
     patched.refresh(changed)

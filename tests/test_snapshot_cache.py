@@ -16,7 +16,7 @@ from index.snapshot_cache import SnapshotCache
 from index.store import Store
 from kentrag.embedding import load_embedding
 from tests.conftest import make_settings
-from tests.test_retrieval import DOCUMENTS, synced_index
+from tests.test_retrieval import DOCUMENTS, add_change_remove, synced_index
 
 QUESTIONS = ("Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?",
              "Which parks did Izmir open this year?", "Bursa akıllı sayaç kayıp kaçak", "library week wifi")
@@ -55,10 +55,7 @@ def test_documents_added_or_removed_since_the_copy_are_patched_into_it(
         monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 3)
     folder = tmp_path / "docs"
     syncer, _ = synced_index(folder, tmp_path / "index", ("metro.txt", "library.txt", "parklar.txt"))
-    (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
-    (folder / "library.txt").write_text(DOCUMENTS["library.txt"] + " The week ends on Sunday.", encoding="utf-8")
-    (folder / "parklar.txt").unlink()
-    report = syncer.sync([folder])
+    report = add_change_remove(syncer, folder, add="su.txt", change="library.txt", remove="parklar.txt")
     assert report.added == ["su.txt"] and report.updated == ["library.txt"] and report.removed == ["parklar.txt"]
     patched = reopened(syncer)
     assert patched.load_source == "patched copy"
