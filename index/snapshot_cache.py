@@ -25,10 +25,10 @@ def copy_path(data_dir: Path, base_name: str) -> Path:
     return data_dir / "snapshots" / f"{base_name}.pickle"
 
 
-def remove_other_copies(data_dir: Path, base_name: str) -> None:
-    """Delete the copies of other index shapes (a previous model or chunking, whose collections are dropped)."""
-    for path in copy_path(data_dir, base_name).parent.glob("*.pickle"):
-        if path.stem != base_name:
+def remove_copies_of(data_dir: Path, dropped_collections: list[str]) -> None:
+    """Delete the copies of the index shapes these collections belonged to (a previous model or chunking)."""
+    for path in copy_path(data_dir, "*").parent.glob("*.pickle"):
+        if any(name.startswith(f"{path.stem}-") for name in dropped_collections):
             path.unlink(missing_ok=True)
 
 

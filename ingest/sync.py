@@ -16,7 +16,7 @@ from pathlib import Path
 from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
 
-from index.snapshot_cache import remove_other_copies
+from index.snapshot_cache import remove_copies_of
 from index.store import ManifestEntry, Store, get_all, sentence_id
 from ingest.chunking import chunk_document, make_splitter
 from ingest.readers import (
@@ -165,7 +165,7 @@ class Syncer:
             self._index(todo, manifest, report, on_progress)
             self._sync_second()
             report.dropped_collections = self.store.drop_other_index_shapes()
-            remove_other_copies(self.settings.data_dir, self.store.base_name)
+            remove_copies_of(self.settings.data_dir, report.dropped_collections)
             return report
 
     def remove(self, doc_id: str) -> bool:

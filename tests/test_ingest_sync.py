@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from index.retriever import HybridRetriever
 from index.store import Store
 from ingest.sync import Syncer
 from tests.conftest import CORPUS, make_settings
@@ -99,6 +100,9 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     first = Syncer(settings, show_progress=False)
     first.sync([small_corpus])
     old_names = set(first.store.collection_names)
+    old_copy = HybridRetriever(first.store, first.embedding).saved_copy.path
+    unrelated_copy = old_copy.with_name("other-prefix-0123456789ab.pickle")  # another collection prefix's
+    unrelated_copy.write_bytes(old_copy.read_bytes())
 
     # The same weights named by their folder: a different model setting, so a different index shape.
     other = settings.with_overrides(embedding_model=resolve_model_path(settings), query_prefix="query: ",
@@ -110,6 +114,7 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     assert set(report.dropped_collections) == old_names
     names = {c.name for c in second.store.client.list_collections()}
     assert names == set(second.store.collection_names) and len(names) == 6
+    assert not old_copy.exists() and unrelated_copy.exists()  # the dropped shape's saved copy went with it
 
 
 def test_chunk_metadata_points_at_exact_text(tmp_path: Path, small_corpus: Path) -> None:
