@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from kentrag import runtime  # noqa: F401  (offline environment first)
-from kentrag.config import Settings
+from kentrag.config import Settings, SettingsError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with store_errors(_settings(args)):
             return args.func(args)
-    except (StoreUnavailable, IngestBusy) as error:
+    except (StoreUnavailable, IngestBusy, SettingsError) as error:
         print(f"kentrag: {error}", file=sys.stderr)
         return 2
 

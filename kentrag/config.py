@@ -14,14 +14,27 @@ E5_PASSAGE_PREFIX = "passage: "
 INDEX_SCHEMA_VERSION = 2  # 2: sentence vectors beside the chunk vectors
 
 
+class SettingsError(ValueError):
+    """An environment variable holds a value kentrag cannot use; the message names it."""
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
 
 
 def _env_flag(name: str, default: bool) -> bool:
     value = os.environ.get(name, "").strip().lower()
-    return value not in ("off", "0", "false", "no") if value else default
+    if not value:
+        return default
+    if value not in ("on", "off", "1", "0", "true", "false", "yes", "no"):
+        raise SettingsError(f"{name} must be on or off, not {value!r}")
+    return value in ("on", "1", "true", "yes")
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -54,8 +67,9 @@ class Settings:
     passage_bfloat16: str = field(default_factory=lambda: os.environ.get("KENTRAG_PASSAGE_BFLOAT16", "auto"))
     # "use" stores multilingual USE vectors beside the main ones for cross-lingual retrieval; "" turns it off.
     second_embedder: str = field(default_factory=lambda: os.environ.get("KENTRAG_SECOND_EMBEDDER", "use"))
-    # A copy of the retriever's in-memory index under data_dir, reused at start-up while the index is unchanged
-    # (index.snapshot_cache): seconds instead of ~80 s at 100k chunks, for as much disk as the vectors take.
+    # A copy of the retriever's in-memory index under data_dir, read at start-up with only the documents changed
+    # since read from Chroma (index.snapshot_cache): seconds instead of ~80 s at 100k chunks, for as much disk
+    # as the vectors take.
     snapshot_cache: bool = field(default_factory=lambda: _env_flag("KENTRAG_SNAPSHOT_CACHE", True))
     # Larger files are skipped with a reason (never read into memory); see RELIABILITY.md.
     max_document_mb: int = field(default_factory=lambda: _env_int("KENTRAG_MAX_DOCUMENT_MB", 20))

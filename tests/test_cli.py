@@ -68,3 +68,14 @@ def test_eval_json_meets_thresholds(run) -> None:
     assert report["answer_match"] >= 0.55
     assert report["refusal_accuracy"] >= 0.80
     assert report["splits"]["cross_lingual"]["hit@5"] >= 0.68
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("KENTRAG_SNAPSHOT_CACHE", "maybe", "KENTRAG_SNAPSHOT_CACHE must be on or off, not 'maybe'"),
+    ("KENTRAG_TOP_K", "five", "KENTRAG_TOP_K must be a whole number, not 'five'"),
+])
+def test_a_bad_setting_is_named_without_a_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                   variable: str, value: str, message: str) -> None:
+    monkeypatch.setenv(variable, value)
+    assert main(["retrieve", "metro"]) == 2
+    assert capsys.readouterr().err.strip() == f"kentrag: {message}"
