@@ -24,15 +24,15 @@ from bench.indexes import CACHE_DIR
 from bench.table import markdown_table
 from index.arrays import top_rows
 from index.graph import DenseGraph
-from index.retriever import EXACT_SEARCH_LIMIT
+from index.retriever import CANDIDATES, EXACT_SEARCH_LIMIT
 from ingest.chunking import chunk_document, make_splitter
-from ingest.readers import UnreadableDocument, read_document
+from ingest.readers import UnreadableDocument, read_document, read_limited
 from ingest.sync import SyncReport, discover
 from kentrag.config import Settings
 from kentrag.embedding import embed_passages, load_embedding
 
 BREADTHS = (64, 128, 256)  # index.graph.SEARCH_BREADTH is one of them
-NEAREST = 80  # what the retriever asks the graph for: index.retriever.CANDIDATES × 2 languages
+NEAREST = 2 * CANDIDATES  # what the retriever asks the graph of a two-language index for
 HELD_OUT_EVERY = 20
 EMBED_SLICE = 1024
 FULL = {"limit": 100_000, "questions": 300}
@@ -46,7 +46,7 @@ def chunk_texts(folder: Path, settings: Settings, limit: int) -> list[str]:
     texts: list[str] = []
     for source in tqdm(files, desc="chunking", unit="file", file=sys.stderr):
         try:
-            document = read_document(source.path, source.root)
+            document = read_document(source.path, source.root, read_limited(source.path, settings.max_document_mb))
         except UnreadableDocument:
             continue
         texts.extend(node.get_content(metadata_mode=MetadataMode.EMBED) for node in chunk_document(document, splitter))
