@@ -168,3 +168,22 @@ def test_ingest_killed_with_a_write_in_flight_then_rerun_equals_clean_build(serv
     rerun = run_cli(*argv, env=env)
     assert rerun.code == 0 and "failed 0" in rerun.out, rerun.out + rerun.err
     assert_same_index(index_snapshot(settings), expected)
+
+
+def test_a_restart_reads_the_saved_copy_and_patches_in_what_another_process_ingested(
+        server: ChromaServer, tmp_path: Path) -> None:
+    """The saved copy with a Chroma server: its write token and manifest live on the server, the copy in the
+    local data folder; a document another process ingests through the server is patched into the next start."""
+    from kentrag.assistant import Assistant
+
+    data, env = tmp_path / "data", server_env(server, collection="copies")
+    settings = server_settings(server, data, CORPUS, collection="copies")
+    assert run_cli("--data-dir", str(data), "ingest", str(CORPUS / DOC), env=env).code == 0
+    assert Assistant(settings).retriever.load_source == "chroma"
+    assert Assistant(settings).retriever.load_source == "copy"
+    other = "2024-09-izmir-istanbul-technology-protocol.txt"
+    assert run_cli("--data-dir", str(data), "ingest", str(CORPUS / other), env=env).code == 0
+    restarted = Assistant(settings)
+    assert restarted.retriever.load_source == "patched copy"
+    assert restarted.retriever.retrieve("İzmir ve İstanbul teknoloji protokolü", k=1)[0].doc_id == other
+    assert restarted.retriever.retrieve(QUESTION, k=1)[0].doc_id == DOC
