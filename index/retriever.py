@@ -182,22 +182,24 @@ class HybridRetriever:
         if changed_documents is not None and old.passages and len(changed_documents) <= PATCH_LIMIT:
             if not changed_documents:
                 return
-            patched = self._patched(old, set(changed_documents))
+            patched = self._patched(old, old.keyword, old.graph, set(changed_documents))
             if patched is not None:
                 self._snapshot = patched
                 return
         self._snapshot = self._load()
 
-    def _patched(self, old: _Snapshot, changed: set[str]) -> _Snapshot | None:
-        """`old` with the chunks of the `changed` documents read again from Chroma; None when the two do not
-        have the same vector sets (USE or sentence vectors on one side only)."""
+    def _patched(self, old: _Chunks, keyword: KeywordIndex, graph: DenseGraph | None,
+                 changed: set[str]) -> _Snapshot | None:
+        """The snapshot of `old` (with its keyword index and graph) with the chunks of the `changed` documents
+        read again from Chroma; None when the two do not have the same vector sets (USE or sentence vectors on
+        one side only)."""
         new = self._read({"doc_id": {"$in": sorted(changed)}})
         keep = np.asarray([p.doc_id not in changed for p in old.passages])
         joined = old.joined(keep, new)
         if joined is None:
             return None
-        graph = old.graph.patched(keep, new.vectors) if old.graph is not None else None
-        return self._snapshot_of(joined, old.keyword.patched(keep, _keyword_texts(new.passages)), graph)
+        patched_graph = graph.patched(keep, new.vectors) if graph is not None else None
+        return self._snapshot_of(joined, keyword.patched(keep, _keyword_texts(new.passages)), patched_graph)
 
     def _load(self) -> _Snapshot:
         """A snapshot of the whole index: the saved copy as saved, when no write ran since it was made; else
@@ -235,7 +237,7 @@ class HybridRetriever:
         complete = chunks.sentences is not None and (chunks.second_vectors is not None or self.store.second is None)
         if not changed or len(changed) > PATCH_LIMIT or not complete or not chunks.passages:
             return None
-        return self._patched(self._snapshot_of(chunks, keyword, graph), changed)
+        return self._patched(chunks, keyword, graph, changed)
 
     def _read_snapshot(self) -> _Snapshot:
         """A snapshot of the whole index read from Chroma. The graph of a large index is built in a thread
