@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import pickle
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,8 @@ class SnapshotCache:
     def save(self, token: str, state: Any) -> None:
         """Replace the saved copy with this state, made under this token. A failure (disk full, read-only
         data directory) is logged: the copy only saves time."""
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        # Unique per save: two retrievers of one process saving at once must not write into one file.
+        temporary = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with temporary.open("wb") as file:
