@@ -17,10 +17,6 @@ LINKS_PER_NODE = 16  # Chroma's default too
 # Candidates looked at per search: recall of the exact top 80 on real e5 vectors in BENCHMARKS.md.
 SEARCH_BREADTH = 128
 BUILD_BREADTH = 128
-# bfloat16 rather than float16: on real e5 vectors at 100k the same recall of the exact top 80 (0.826 against
-# 0.821) with a quarter faster search (0.32 against 0.41 ms) and build, on this CPU with AVX512-BF16
-# (BENCHMARKS.md). Without it usearch widens bfloat16 to float32 by a bit shift (not measured here).
-STORAGE = "bf16"
 
 
 @dataclass(frozen=True)
@@ -36,8 +32,8 @@ class DenseGraph:
 
     @classmethod
     def build(cls, vectors: np.ndarray) -> DenseGraph:
-        """A graph over these (unit) vectors, stored as bfloat16; key n is row n."""
-        index = Index(ndim=vectors.shape[1], metric="ip", dtype=STORAGE, connectivity=LINKS_PER_NODE,
+        """A graph over these (unit) vectors, stored as float16; key n is row n."""
+        index = Index(ndim=vectors.shape[1], metric="ip", dtype="f16", connectivity=LINKS_PER_NODE,
                       expansion_add=BUILD_BREADTH, expansion_search=SEARCH_BREADTH)
         keys = np.arange(len(vectors), dtype=np.int64)
         if len(vectors):
