@@ -13,11 +13,15 @@ import hashlib
 import logging
 import os
 import pickle
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 FORMAT = 1
+# A save killed mid-write (kill -9, power loss) leaves its temporary file behind: 1.25 GB at 100k chunks. The
+# next save removes those older than this; a save still running in another process is seconds old.
+STALE_TEMPORARY_S = 3600
 log = logging.getLogger(__name__)
 
 
@@ -77,9 +81,20 @@ class SnapshotCache:
                 pickle.dump({**self.identity, "token": token}, file, protocol=pickle.HIGHEST_PROTOCOL)
                 pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
+            self._remove_stale_temporaries()
         except OSError as error:
             log.warning("could not save the index copy %s: %s", self.path, error)
             temporary.unlink(missing_ok=True)
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete the temporary files of this copy's saves that were killed before their rename."""
+        oldest = time.time() - STALE_TEMPORARY_S
+        for leftover in self.path.parent.glob(f"{self.path.name}.*.tmp"):
+            try:
+                if leftover.stat().st_mtime < oldest:
+                    leftover.unlink()
+            except FileNotFoundError:  # another process's cleanup got there first
+                pass
 
     def clear(self) -> None:
         """Remove the saved copy, if any."""

@@ -4,8 +4,10 @@ index (real model, real Chroma)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -148,6 +150,29 @@ def test_a_copy_made_by_other_code_is_not_read(tmp_path: Path) -> None:
     assert SnapshotCache(path, {"code": "a"}).load() == ("token-1", {"state": 1})
     assert SnapshotCache(path, {"code": "b"}).load() is None
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_save_killed_mid_write_leaves_no_copy_and_the_next_save_removes_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "copy.pickle"
+    killed_while_pickling = (
+        "import os, sys; from pathlib import Path; from index.snapshot_cache import SnapshotCache\n"
+        "class Killer:\n"
+        "    def __reduce__(self):\n"
+        "        os._exit(9)\n"
+        "SnapshotCache(Path(sys.argv[1]), {'code': 'a'}).save('token-1', [bytes(1 << 20), Killer()])\n")
+    done = subprocess.run([sys.executable, "-c", killed_while_pickling, str(path)],
+                          cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 9, done.stderr
+    cache = SnapshotCache(path, {"code": "a"})
+    [leftover] = tmp_path.glob("*.tmp")
+    assert cache.load() is None and leftover.stat().st_size > 0
+    running = tmp_path / f"{path.name}.another-process-saving.tmp"  # recent: maybe a save still running
+    running.write_bytes(b"")
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(leftover, (two_hours_ago, two_hours_ago))
+    cache.save("token-2", {"state": 2})
+    assert cache.load() == ("token-2", {"state": 2})
+    assert list(tmp_path.glob("*.tmp")) == [running]
 
 
 def test_a_removal_that_failed_half_way_is_patched_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
