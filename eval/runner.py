@@ -27,6 +27,10 @@ METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "answer_match", "cita
 TIMINGS = ("first_token_s", "tokens_per_s")
 
 
+class EmptyIndex(RuntimeError):
+    """The index holds no documents, so every score would be a meaningless 0."""
+
+
 def _timings(extra: dict) -> dict:
     if "first_token_s" not in extra:
         return {}
@@ -76,6 +80,8 @@ def run_eval(settings: Settings, eval_set: Path | None = None, generator: str | 
     store = Store(settings)
     assistant = Assistant(settings, store)
     doc_languages = {doc_id: entry.language for doc_id, entry in store.manifest_entries().items()}
+    if not doc_languages:
+        raise EmptyIndex(f"the index in {settings.data_dir} holds no documents: run `kentrag ingest` first")
     rows = []
     started = time.perf_counter()
     for item in tqdm(items, desc="eval", unit="question", disable=not show_progress, file=sys.stderr):

@@ -185,13 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from eval.runner import EmptyIndex
     from index.store import StoreUnavailable, store_errors
     from kentrag.locking import IngestBusy
 
     try:
         with store_errors(_settings(args)):
             return args.func(args)
-    except (StoreUnavailable, IngestBusy, SettingsError) as error:
+    except (StoreUnavailable, IngestBusy, SettingsError, EmptyIndex) as error:
         print(f"kentrag: {error}", file=sys.stderr)
         return 2
 

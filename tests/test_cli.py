@@ -79,3 +79,11 @@ def test_a_bad_setting_is_named_without_a_traceback(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(variable, value)
     assert main(["retrieve", "metro"]) == 2
     assert capsys.readouterr().err.strip() == f"kentrag: {message}"
+
+
+def test_eval_of_an_empty_index_says_to_ingest_first(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data-dir", str(tmp_path / "empty"), "eval", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    expected = f"kentrag: the index in {tmp_path / 'empty'} holds no documents: run `kentrag ingest` first"
+    assert captured.err.strip() == expected
