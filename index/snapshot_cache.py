@@ -93,7 +93,7 @@ class SnapshotCache:
             try:
                 if leftover.stat().st_mtime < oldest:
                     leftover.unlink()
-            except FileNotFoundError:  # another process's cleanup got there first
+            except OSError:  # gone already (another process's cleanup), or not ours to delete: the save stands
                 pass
 
     def clear(self) -> None:
