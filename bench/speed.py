@@ -23,6 +23,7 @@ from bench.restart import SOURCES, peak_memory_mb
 from bench.synthetic import fill_store, register_unchanged, write_documents
 from bench.table import markdown_table
 from index.retriever import HybridRetriever, saved_copy_of
+from index.stopwatch import Stopwatch
 from index.store import Store
 from ingest.chunking import chunk_document, make_splitter
 from ingest.readers import read_document
@@ -74,12 +75,14 @@ def _bare_encode_seconds(settings: Settings, model, second, texts: list[str], ba
     return time.perf_counter() - started
 
 
-def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str], vocabulary: list[str]) -> list[dict]:
+def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str],
+                  vocabulary: list[str]) -> tuple[list[dict], list[dict]]:
     """p50/p95 of HybridRetriever.retrieve against the bare query embedding, per corpus size; and the time to
-    load the index: from Chroma, and from the copy that first load saved (index.snapshot_cache)."""
+    load the index: from Chroma, and from the copy that first load saved (index.snapshot_cache). Second, per
+    size, the p50 of each stage of those same retrieve calls (index.stopwatch)."""
     embedding = load_embedding(settings)
     dimension = len(embedding.get_query_embedding("warm-up"))
-    rows = []
+    rows, stage_rows = [], []
     for size in sizes:
         store = Store(bench_settings(settings, CACHE_DIR / f"speed-{size}"))
         fill_store(store, size, dimension, vocabulary)
@@ -97,22 +100,32 @@ def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str]
         retriever.refresh([one_document])
         patch = time.perf_counter() - started
         retriever.retrieve(queries[0])
-        embed_ms, retrieve_ms = [], []
+        embed_ms, retrieve_ms, laps = [], [], []
         for query in tqdm(queries, desc=f"queries at {size:,}", unit="q", file=sys.stderr):
             # Alternated, so either one may pay for the other's leftover thread activity.
             started = time.perf_counter()
             embedding.get_query_embedding(query)
             embed_ms.append(1000 * (time.perf_counter() - started))
             started = time.perf_counter()
-            retriever.retrieve(query)
+            with Stopwatch() as watch:
+                retriever.retrieve(query)
             retrieve_ms.append(1000 * (time.perf_counter() - started))
+            laps.append(watch.laps)
+        stage_rows.append({"chunks": size, **stage_medians_ms(laps)})
         rows.append({"chunks": size, "embed p50 ms": percentile(embed_ms, 50),
                      "retrieve p50 ms": percentile(retrieve_ms, 50), "embed p95 ms": percentile(embed_ms, 95),
                      "retrieve p95 ms": percentile(retrieve_ms, 95),
                      "p50 ratio": percentile(retrieve_ms, 50) / percentile(embed_ms, 50),
                      "refresh s": refresh, "start-up from saved copy s": from_copy,
                      "refresh of 1 changed document s": patch})
-    return rows
+    return rows, stage_rows
+
+
+def stage_medians_ms(laps: list[dict[str, float]]) -> dict[str, float]:
+    """The p50 in ms of each stage over these queries' laps, stages in the order they ran (a stage a query
+    skipped, such as USE without other-language candidates, counts as 0 for it)."""
+    stages = list(dict.fromkeys(stage for lap in laps for stage in lap))
+    return {f"{stage} ms": percentile([1000 * lap.get(stage, 0.0) for lap in laps], 50) for stage in stages}
 
 
 def bench_restarts(sizes: tuple[int, ...]) -> list[dict]:
@@ -181,13 +194,15 @@ def run_speed(smoke: bool, settings: Settings) -> dict:
     queries = [q.text for q in dataset.questions[:: max(1, len(dataset.questions) // sizes["queries"])]]
     with tempfile.TemporaryDirectory() as tmp:
         ingest = bench_ingest(settings, paragraphs, Path(tmp))
-    latency = bench_latency(settings, sizes["sizes"], queries[: sizes["queries"]], vocabulary)
+    latency, stages = bench_latency(settings, sizes["sizes"], queries[: sizes["queries"]], vocabulary)
     restarts = bench_restarts(sizes["sizes"])
     resync = bench_resync(settings, sizes["resync_docs"], vocabulary)
     print("\n### Ingest throughput (Syncer vs bare e5 + USE encode of the same chunks and sentences)\n")
     print(markdown_table(list(ingest), [list(ingest.values())]))
     print("\n### Query latency (HybridRetriever.retrieve vs bare query embedding)\n")
     print(markdown_table(list(latency[0]), [list(r.values()) for r in latency]))
+    print("\n### Where the time of those retrieve calls goes (p50 per stage)\n")
+    print(markdown_table(list(stages[0]), [list(r.values()) for r in stages]))
     print("\n### A restart: a new process loads the index (saved copy, then Chroma) and answers one question\n")
     print(markdown_table(list(restarts[0]), [list(r.values()) for r in restarts]))
     print("\n### No-change re-sync\n")
@@ -196,4 +211,5 @@ def run_speed(smoke: bool, settings: Settings) -> dict:
     if not smoke:
         plot_latency(latency, PLOT)
         print(f"plot: {PLOT.relative_to(PROJECT)}")
-    return {"ingest": ingest, "latency": latency, "restarts": restarts, "resync": resync, "peak_mb": peak_memory_mb()}
+    return {"ingest": ingest, "latency": latency, "stages": stages, "restarts": restarts, "resync": resync,
+            "peak_mb": peak_memory_mb()}

@@ -36,6 +36,7 @@ from index.graph import DenseGraph
 from index.keyword import KeywordIndex, best_rows
 from index.sentence_vectors import SentenceVectors, load_sentence_vectors
 from index.snapshot_cache import SnapshotCache, code_digest, copy_path
+from index.stopwatch import lap
 from index.store import Store, get_all, vectors_in_order
 from kentrag.embedding import load_second_embedding
 from kentrag.language import detect_language
@@ -335,25 +336,33 @@ class HybridRetriever:
         if not snapshot.passages or not query.strip():
             return []
         vector = self.query_vector(query) if query_vector is None else query_vector
+        lap("e5 query vector")
         keyword_scores = snapshot.keyword.matched_share(query)
+        lap("BM25")
         rows = self._candidate_rows(snapshot, vector, keyword_scores, exclude)
+        lap("candidates")
         if not len(rows):
             return []
         dense = snapshot.vectors[rows] @ vector
         sentence = snapshot.sentences.best(rows, vector) if snapshot.sentences else np.zeros_like(dense)
+        lap("e5 cosines")
         passage_languages = snapshot.passage_languages[rows]
         same = passage_languages == detect_language(query)
         row_keyword = keyword_scores[rows]
         fused = (dense + SENTENCE_WEIGHT * sentence
                  + np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword)
         other = ~same
+        lap("fusion")
         if snapshot.second is not None and other.any():  # USE counts for other-language passages only
             fused[other] += self._second_scores(snapshot, rows[other], query)
         final = centre_per_language(fused, passage_languages, CENTERING_DEPTH)
         order = np.argsort(-final, kind="stable")[:k]
-        return [replace(snapshot.passages[rows[i]], score=float(final[i]), dense=float(dense[i]),
-                        sentence=float(sentence[i]) if snapshot.sentences else None, keyword=float(row_keyword[i]))
-                for i in order]
+        passages = [replace(snapshot.passages[rows[i]], score=float(final[i]), dense=float(dense[i]),
+                            sentence=float(sentence[i]) if snapshot.sentences else None,
+                            keyword=float(row_keyword[i]))
+                    for i in order]
+        lap("centring, ranking")
+        return passages
 
     def sentence_vectors(self, passages: Sequence[Passage]) -> dict[str, np.ndarray]:
         """The stored e5 vectors of these passages' sentences (`kentrag.sentences.sentence_texts` order), by
@@ -368,9 +377,11 @@ class HybridRetriever:
     def _second_scores(snapshot: _Snapshot, rows: np.ndarray, query: str) -> np.ndarray:
         """The weighted USE cosines of these chunks (and of their best sentences) with the query."""
         query_vector = snapshot.second.encode_query(query)
+        lap("USE query vector")
         scores = SECOND_WEIGHT_OTHER_LANGUAGE * (float32_rows(snapshot.second_vectors, rows) @ query_vector)
         if snapshot.sentences is not None and snapshot.sentences.second is not None:
             scores += SECOND_SENTENCE_WEIGHT_OTHER_LANGUAGE * snapshot.sentences.best_second(rows, query_vector)
+        lap("USE cosines")
         return scores
 
 

@@ -62,12 +62,15 @@ def _first_row_under(output: str, column: str) -> list[float]:
 def test_speed_smoke_prints_ingest_latency_and_resync(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "speed", "--smoke"]) == 0
     out = capsys.readouterr().out
-    for title in ("Ingest throughput", "Query latency", "A restart", "No-change re-sync"):
+    for title in ("Ingest throughput", "Query latency", "Where the time", "A restart", "No-change re-sync"):
         assert title in out
     chunks, sentences, chunks_only, with_sentences, ingest, ratio = _first_row_under(out, "ingest chunks/s")
     assert sentences >= chunks > 0 and min(chunks_only, with_sentences, ingest) > 0 and 0 < ratio < 5
     latency = _first_row_under(out, "retrieve p50 ms")
     assert latency[0] == 200 and all(v > 0 for v in latency)
+    # Half the synthetic chunks are Turkish, half English: every question has other-language candidates.
+    chunks, *stage_ms = _first_row_under(out, "USE query vector ms")
+    assert chunks == 200 and len(stage_ms) == 8 and all(ms > 0 for ms in stage_ms)
     chunks, from_copy, copy_peak, from_chroma, chroma_peak, model = _first_row_under(out, "from copy s")
     assert chunks == 200 and min(from_copy, from_chroma) > 0 and min(copy_peak, chroma_peak) >= model > 0
     documents, seconds = _first_row_under(out, "re-sync s")
