@@ -26,6 +26,7 @@ from eval.metrics import hit_at_k, mrr_at_k, ndcg_at_k
 from index.retriever import HybridRetriever
 from kentrag.config import Settings
 from kentrag.embedding import load_embedding, load_second_embedding
+from kentrag.query_worker import PendingVector
 
 DEPTH = 10
 METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
@@ -46,8 +47,8 @@ class CachedQueryEmbedding:
     def get_query_embedding(self, query: str) -> list[float]:
         return self.vectors[query].tolist()
 
-    def encode_query(self, text: str) -> np.ndarray:
-        return self.vectors[text]
+    def query_vector_soon(self, text: str) -> PendingVector:
+        return PendingVector(lambda: self.vectors[text])
 
 
 def encode_queries(texts: list[str], settings: Settings, cache_dir: Path) -> tuple[dict, dict]:

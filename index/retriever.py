@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from index.stopwatch import lap
 from index.store import Store, get_all, vectors_in_order
 from kentrag.embedding import load_second_embedding
 from kentrag.language import detect_language
+from kentrag.torch_threads import single_threaded
 
 CANDIDATES = 40
 # Weights by whether question and passage share a language: within a language keywords are reliable, e5 is
@@ -337,24 +339,30 @@ class HybridRetriever:
             return []
         vector = self.query_vector(query) if query_vector is None else query_vector
         lap("e5 query vector")
-        keyword_scores = snapshot.keyword.matched_share(query)
-        lap("BM25")
-        rows = self._candidate_rows(snapshot, vector, keyword_scores, exclude)
-        lap("candidates")
-        if not len(rows):
-            return []
-        dense = snapshot.vectors[rows] @ vector
-        sentence = snapshot.sentences.best(rows, vector) if snapshot.sentences else np.zeros_like(dense)
-        lap("e5 cosines")
-        passage_languages = snapshot.passage_languages[rows]
-        same = passage_languages == detect_language(query)
-        row_keyword = keyword_scores[rows]
-        fused = (dense + SENTENCE_WEIGHT * sentence
-                 + np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword)
-        other = ~same
-        lap("fusion")
-        if snapshot.second is not None and other.any():  # USE counts for other-language passages only
-            fused[other] += self._second_scores(snapshot, rows[other], query)
+        language = detect_language(query)
+        # USE's vector is begun now (in the query worker, on the other core) and read when the scores need it.
+        second_vector = (snapshot.second.query_vector_soon(query)
+                         if snapshot.second is not None and set(snapshot.languages) - {language} else None)
+        # Meanwhile PyTorch keeps to this core: a two-thread operation would wait for the worker's (BENCHMARKS.md).
+        with single_threaded() if second_vector is not None and second_vector.in_worker else nullcontext():
+            keyword_scores = snapshot.keyword.matched_share(query)
+            lap("BM25")
+            rows = self._candidate_rows(snapshot, vector, keyword_scores, exclude)
+            lap("candidates")
+            if not len(rows):
+                return []
+            dense = snapshot.vectors[rows] @ vector
+            sentence = snapshot.sentences.best(rows, vector) if snapshot.sentences else np.zeros_like(dense)
+            lap("e5 cosines")
+            passage_languages = snapshot.passage_languages[rows]
+            same = passage_languages == language
+            row_keyword = keyword_scores[rows]
+            fused = (dense + SENTENCE_WEIGHT * sentence
+                     + np.where(same, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE) * row_keyword)
+            other = ~same
+            lap("fusion")
+        if second_vector is not None and other.any():  # USE counts for other-language passages only
+            fused[other] += self._second_scores(snapshot, rows[other], second_vector.result())
         final = centre_per_language(fused, passage_languages, CENTERING_DEPTH)
         order = np.argsort(-final, kind="stable")[:k]
         passages = [replace(snapshot.passages[rows[i]], score=float(final[i]), dense=float(dense[i]),
@@ -374,9 +382,8 @@ class HybridRetriever:
         return {chunk: snapshot.sentences.of_chunk(row) for chunk, row in rows.items() if row is not None}
 
     @staticmethod
-    def _second_scores(snapshot: _Snapshot, rows: np.ndarray, query: str) -> np.ndarray:
-        """The weighted USE cosines of these chunks (and of their best sentences) with the query."""
-        query_vector = snapshot.second.encode_query(query)
+    def _second_scores(snapshot: _Snapshot, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        """The weighted USE cosines of these chunks (and of their best sentences) with the query's USE vector."""
         lap("USE query vector")
         scores = SECOND_WEIGHT_OTHER_LANGUAGE * (float32_rows(snapshot.second_vectors, rows) @ query_vector)
         if snapshot.sentences is not None and snapshot.sentences.second is not None:

