@@ -26,10 +26,11 @@ from kentrag.embedding import load_embedding
 SOURCES = ("copy", "chroma")
 
 
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far: Linux's VmHWM. (Not getrusage's ru_maxrss, which a child
-    process inherits from its parent: every child of the benchmark would report the benchmark's own peak.)"""
-    status = Path("/proc/self/status").read_text()
+def peak_memory_mb(pid: int | str = "self") -> float:
+    """Peak resident memory of this process (or another) so far: Linux's VmHWM. (Not getrusage's ru_maxrss,
+    which a child process inherits from its parent: every child of the benchmark would report the benchmark's
+    own peak.)"""
+    status = Path(f"/proc/{pid}/status").read_text()
     return int(status.split("VmHWM:")[1].split()[0]) / 1024  # kB
 
 

@@ -30,10 +30,12 @@ from ingest.readers import read_document
 from ingest.sync import Syncer, chunk_sentences
 from kentrag.config import Settings
 from kentrag.embedding import load_embedding, load_second_embedding, passage_precision
+from kentrag.query_worker import QueryWorker
 
 FULL = {"ingest_paragraphs": 120, "sizes": (1_000, 10_000, 100_000), "queries": 100, "resync_docs": 1000}
 SMOKE = {"ingest_paragraphs": 8, "sizes": (200,), "queries": 10, "resync_docs": 50}
 PLOT = PROJECT / "docs" / "bench-latency.png"
+QUERY_WORKER_START_S = 120
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -100,6 +102,8 @@ def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str]
         retriever.refresh([one_document])
         patch = time.perf_counter() - started
         retriever.retrieve(queries[0])
+        worker = ready_query_worker(store.settings)
+        answered = worker.answered if worker else 0
         embed_ms, retrieve_ms, laps = [], [], []
         for query in tqdm(queries, desc=f"queries at {size:,}", unit="q", file=sys.stderr):
             # Alternated, so either one may pay for the other's leftover thread activity.
@@ -111,7 +115,8 @@ def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str]
                 retriever.retrieve(query)
             retrieve_ms.append(1000 * (time.perf_counter() - started))
             laps.append(watch.laps)
-        stage_rows.append({"chunks": size, **stage_medians_ms(laps)})
+        stage_rows.append({"chunks": size, **stage_medians_ms(laps),
+                           "USE vectors from the worker": (worker.answered - answered) / len(queries) if worker else 0})
         rows.append({"chunks": size, "embed p50 ms": percentile(embed_ms, 50),
                      "retrieve p50 ms": percentile(retrieve_ms, 50), "embed p95 ms": percentile(embed_ms, 95),
                      "retrieve p95 ms": percentile(retrieve_ms, 95),
@@ -119,6 +124,16 @@ def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str]
                      "refresh s": refresh, "start-up from saved copy s": from_copy,
                      "refresh of 1 changed document s": patch})
     return rows, stage_rows
+
+
+def ready_query_worker(settings: Settings) -> QueryWorker | None:
+    """The USE query worker (kentrag.query_worker), waited for so that it makes the timed queries' USE vectors;
+    None when there is none (off, or a single core)."""
+    second = load_second_embedding(settings)
+    worker = second.query_worker if second is not None else None
+    if worker is not None and not worker.start(wait_s=QUERY_WORKER_START_S):
+        raise RuntimeError("the USE query worker did not start: see the log above")
+    return worker
 
 
 def stage_medians_ms(laps: list[dict[str, float]]) -> dict[str, float]:
@@ -208,8 +223,11 @@ def run_speed(smoke: bool, settings: Settings) -> dict:
     print("\n### No-change re-sync\n")
     print(markdown_table(list(resync), [list(resync.values())]))
     print(f"\npeak memory: {peak_memory_mb():.0f} MB (VmHWM)")
+    worker = ready_query_worker(settings)
+    worker_mb = peak_memory_mb(worker.child_pid) if worker else None
+    print(f"USE query worker: {f'{worker_mb:.0f} MB (VmHWM)' if worker else 'none (USE vectors made in process)'}")
     if not smoke:
         plot_latency(latency, PLOT)
         print(f"plot: {PLOT.relative_to(PROJECT)}")
     return {"ingest": ingest, "latency": latency, "stages": stages, "restarts": restarts, "resync": resync,
-            "peak_mb": peak_memory_mb()}
+            "peak_mb": peak_memory_mb(), "query_worker_peak_mb": worker_mb}
