@@ -47,7 +47,7 @@ class CachedQueryEmbedding:
     def get_query_embedding(self, query: str) -> list[float]:
         return self.vectors[query].tolist()
 
-    def query_vector_soon(self, text: str) -> PendingVector:
+    def query_vector_soon(self, text: str, in_worker: bool = False) -> PendingVector:
         return PendingVector(lambda: self.vectors[text])
 
 

@@ -22,7 +22,7 @@ from bench.indexes import CACHE_DIR, bench_settings, write_files
 from bench.restart import SOURCES, peak_memory_mb
 from bench.synthetic import fill_store, register_unchanged, write_documents
 from bench.table import markdown_table
-from index.retriever import HybridRetriever, saved_copy_of
+from index.retriever import QUERY_WORKER_MIN_CHUNKS, HybridRetriever, saved_copy_of
 from index.stopwatch import Stopwatch
 from index.store import Store
 from ingest.chunking import chunk_document, make_splitter
@@ -102,7 +102,9 @@ def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str]
         retriever.refresh([one_document])
         patch = time.perf_counter() - started
         retriever.retrieve(queries[0])
-        worker = ready_query_worker(store.settings)
+        worker = query_worker_of(store.settings)
+        if worker is not None and size >= QUERY_WORKER_MIN_CHUNKS and not worker.start(QUERY_WORKER_START_S):
+            raise RuntimeError("the USE query worker did not start: see the log above")
         answered = worker.answered if worker else 0
         embed_ms, retrieve_ms, laps = [], [], []
         for query in tqdm(queries, desc=f"queries at {size:,}", unit="q", file=sys.stderr):
@@ -126,14 +128,10 @@ def bench_latency(settings: Settings, sizes: tuple[int, ...], queries: list[str]
     return rows, stage_rows
 
 
-def ready_query_worker(settings: Settings) -> QueryWorker | None:
-    """The USE query worker (kentrag.query_worker), waited for so that it makes the timed queries' USE vectors;
-    None when there is none (off, or a single core)."""
+def query_worker_of(settings: Settings) -> QueryWorker | None:
+    """The USE query worker (kentrag.query_worker) of these settings; None when off, or on a single core."""
     second = load_second_embedding(settings)
-    worker = second.query_worker if second is not None else None
-    if worker is not None and not worker.start(wait_s=QUERY_WORKER_START_S):
-        raise RuntimeError("the USE query worker did not start: see the log above")
-    return worker
+    return second.query_worker if second is not None else None
 
 
 def stage_medians_ms(laps: list[dict[str, float]]) -> dict[str, float]:
@@ -223,9 +221,9 @@ def run_speed(smoke: bool, settings: Settings) -> dict:
     print("\n### No-change re-sync\n")
     print(markdown_table(list(resync), [list(resync.values())]))
     print(f"\npeak memory: {peak_memory_mb():.0f} MB (VmHWM)")
-    worker = ready_query_worker(settings)
-    worker_mb = peak_memory_mb(worker.child_pid) if worker else None
-    print(f"USE query worker: {f'{worker_mb:.0f} MB (VmHWM)' if worker else 'none (USE vectors made in process)'}")
+    worker = query_worker_of(settings)
+    worker_mb = peak_memory_mb(worker.child_pid) if worker and worker.child_pid else None
+    print(f"USE query worker: {f'{worker_mb:.0f} MB (VmHWM)' if worker_mb else 'not running'}")
     if not smoke:
         plot_latency(latency, PLOT)
         print(f"plot: {PLOT.relative_to(PROJECT)}")

@@ -58,6 +58,10 @@ CENTERING_DEPTH = 10
 EXACT_SEARCH_LIMIT = 20_000
 # A refresh told of more changed documents than this reloads everything (one `$in` filter per read).
 PATCH_LIMIT = 500
+# From this many chunks on, USE's query vector comes from the query worker (kentrag.query_worker): the rest of a
+# query then takes long enough to hide it. Measured beyond the e5 query: 1k chunks 3.3 ms in process, 3.6 ms
+# with the worker; 10k 4.3 → 3.2 ms; 100k 6.2 → 3.9 ms (BENCHMARKS.md).
+QUERY_WORKER_MIN_CHUNKS = 5_000
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,8 @@ class HybridRetriever:
         self.saved_copy = saved_copy_of(store) if store.settings.snapshot_cache else None
         self.load_source = "chroma"  # where the last full load came from: "copy", "patched copy" or "chroma"
         self._snapshot = self._load()
+        if self._uses_query_worker(self._snapshot):
+            self._snapshot.second.start_query_worker()  # starting now, it does not slow the first questions
 
     def refresh(self, changed_documents: Collection[str] | None = None) -> None:
         """Pick up changes to the index. Given the documents a sync added, changed or removed, only their chunks
@@ -325,6 +331,11 @@ class HybridRetriever:
             rows = {row for row in rows if snapshot.passages[row].doc_id not in exclude}
         return np.asarray(sorted(rows), dtype=np.int64)
 
+    @staticmethod
+    def _uses_query_worker(snapshot: _Snapshot) -> bool:
+        """Whether USE's query vectors for this snapshot come from the query worker (where the embedder has one)."""
+        return snapshot.second is not None and len(snapshot.passages) >= QUERY_WORKER_MIN_CHUNKS
+
     def query_vector(self, query: str) -> np.ndarray:
         """The e5 vector `retrieve` searches with (with the model's query prompt)."""
         return np.asarray(self.embedding.get_query_embedding(query), dtype=np.float32)
@@ -341,7 +352,7 @@ class HybridRetriever:
         lap("e5 query vector")
         language = detect_language(query)
         # USE's vector is begun now (in the query worker, on the other core) and read when the scores need it.
-        second_vector = (snapshot.second.query_vector_soon(query)
+        second_vector = (snapshot.second.query_vector_soon(query, in_worker=self._uses_query_worker(snapshot))
                          if snapshot.second is not None and set(snapshot.languages) - {language} else None)
         # Meanwhile PyTorch keeps to this core: a two-thread operation would wait for the worker's (BENCHMARKS.md).
         with single_threaded() if second_vector is not None and second_vector.in_worker else nullcontext():

@@ -92,8 +92,8 @@ USE_THREADS = 1
 class SecondEmbedding:
     """Multilingual USE v3 (numpy only, ~4x cheaper than e5-small): unit vectors for passages and queries.
 
-    With `query_worker`, query vectors are made in a child process on another core while the retriever searches
-    (kentrag.query_worker), started at the first query.
+    With `query_worker`, query vectors can be made in a child process on another core while the retriever
+    searches (kentrag.query_worker), started by `start_query_worker` or the first query that asks for it.
     """
 
     def __init__(self, query_worker: bool = False) -> None:
@@ -117,11 +117,12 @@ class SecondEmbedding:
         """The unit vector of one query, made here (the same vector `encode` gives, sooner: kentrag.use_query)."""
         return self._query.encode(text)
 
-    def query_vector_soon(self, text: str):
-        """The unit vector of one query as a `PendingVector`: begun in the query worker when it is free."""
+    def query_vector_soon(self, text: str, in_worker: bool = True):
+        """The unit vector of one query as a `PendingVector`: with `in_worker`, begun in the query worker when
+        there is one and it is free; else made here when asked for."""
         from kentrag.query_worker import PendingVector
 
-        if self._worker is None:
+        if self._worker is None or not in_worker:
             return PendingVector(lambda: self.encode_query(text))
         return self._worker.soon(text)
 

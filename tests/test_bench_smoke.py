@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -72,12 +71,12 @@ def test_speed_smoke_prints_ingest_latency_and_resync(capsys: pytest.CaptureFixt
     # Half the synthetic chunks are Turkish, half English: every question has other-language candidates.
     chunks, *stage_ms, from_worker = _first_row_under(out, "USE query vector ms")
     assert chunks == 200 and len(stage_ms) == 8 and all(ms > 0 for ms in stage_ms)
-    assert from_worker == (1 if len(os.sched_getaffinity(0)) > 1 else 0)  # the worker made every USE vector
+    assert from_worker == 0  # an index this small makes USE's query vectors in process (QUERY_WORKER_MIN_CHUNKS)
     chunks, from_copy, copy_peak, from_chroma, chroma_peak, model = _first_row_under(out, "from copy s")
     assert chunks == 200 and min(from_copy, from_chroma) > 0 and min(copy_peak, chroma_peak) >= model > 0
     documents, seconds = _first_row_under(out, "re-sync s")
     assert documents == 50 and seconds > 0
-    assert re.search(r"peak memory: \d+ MB", out) and re.search(r"USE query worker: \d+ MB", out)
+    assert re.search(r"peak memory: \d+ MB", out) and "USE query worker: " in out
 
 
 def test_graph_smoke_prints_recall_and_time_per_search(capsys: pytest.CaptureFixture[str]) -> None:

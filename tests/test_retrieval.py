@@ -404,24 +404,30 @@ def test_a_stopwatch_times_each_stage_of_its_own_thread_s_queries(retriever: Hyb
     assert sum(watch.laps.values()) <= elapsed
 
 
-def test_use_vectors_from_the_query_worker_rank_as_those_made_here(retriever: HybridRetriever) -> None:
-    """The default retriever takes USE's query vectors from the worker process; rankings and scores are those
-    of vectors made in this process."""
+def test_use_vectors_from_the_query_worker_rank_as_those_made_here(
+        retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large index takes USE's query vectors from the worker process (started with the retriever), with the
+    rankings and scores of vectors made in this process; a small one makes them here."""
+    import index.retriever
     from kentrag.embedding import load_embedding, load_second_embedding
 
     settings = retriever.store.settings
     there = load_second_embedding(settings)
-    assert there.start_query_worker(wait_s=120)
     here = load_second_embedding(settings.with_overrides(query_worker=False))
     embedding = load_embedding(settings)
-    with_worker = HybridRetriever(retriever.store, embedding, second_embedding=there)
-    without = HybridRetriever(retriever.store, embedding, second_embedding=here)
     questions = ["İzmir'de hangi ilçelerde yeni parklar açıldı?", "How long is the new Ankara metro line?",
                  "Bursa'da kayıp kaçak oranı ne kadar düştü?", "When are Istanbul's libraries open late?"]
+    small = HybridRetriever(retriever.store, embedding, second_embedding=there)
     answered = there.query_worker.answered
-    for question in questions:
-        ours, theirs = with_worker.retrieve(question, k=4), without.retrieve(question, k=4)
-        assert [p.chunk_id for p in ours] == [p.chunk_id for p in theirs]
+    expected = [[(p.chunk_id, p.score) for p in small.retrieve(question, k=4)] for question in questions]
+    assert there.query_worker.answered == answered
+    monkeypatch.setattr(index.retriever, "QUERY_WORKER_MIN_CHUNKS", 0)
+    large = HybridRetriever(retriever.store, embedding, second_embedding=there)
+    assert there.start_query_worker(wait_s=120)
+    without = HybridRetriever(retriever.store, embedding, second_embedding=here)
+    for question, in_process in zip(questions, expected):
+        ours, theirs = large.retrieve(question, k=4), without.retrieve(question, k=4)
+        assert [p.chunk_id for p in ours] == [p.chunk_id for p in theirs] == [chunk for chunk, _ in in_process]
         assert [p.score for p in ours] == pytest.approx([p.score for p in theirs], abs=1e-5)
     assert there.query_worker.answered - answered == len(questions)
 
