@@ -167,7 +167,9 @@ class HybridRetriever:
     candidate's similarities come without a Chroma read per query. Up to EXACT_SEARCH_LIMIT chunks the dense
     candidates come from an exact scan of that copy; above it from an HNSW graph built over it (index.graph).
     A query never reads Chroma, so it answers while a Chroma server is down. (Encoding USE in a thread while
-    PyTorch embeds the query measured no faster on 2 cores: both are memory-bound; BENCHMARKS.md.)
+    PyTorch embeds the query measured no faster on 2 cores: both are memory-bound; BENCHMARKS.md. From
+    QUERY_WORKER_MIN_CHUNKS on, a child process makes USE's query vector after the e5 query, while this one
+    searches: kentrag.query_worker.)
     """
 
     def __init__(self, store: Store, embedding, candidates: int = CANDIDATES, second_embedding=None) -> None:
