@@ -67,8 +67,8 @@ class Settings:
     passage_bfloat16: str = field(default_factory=lambda: os.environ.get("KENTRAG_PASSAGE_BFLOAT16", "auto"))
     # "use" stores multilingual USE vectors beside the main ones for cross-lingual retrieval; "" turns it off.
     second_embedder: str = field(default_factory=lambda: os.environ.get("KENTRAG_SECOND_EMBEDDER", "use"))
-    # A question's USE vector made in a child process on another core while the retriever searches
-    # (kentrag.query_worker); off, or on a single core, it is made after the search in the same process.
+    # For indexes from 5,000 chunks on, a question's USE vector made in a child process on another core while
+    # the retriever searches (kentrag.query_worker); off, or on a single core, always made in this process.
     query_worker: bool = field(default_factory=lambda: _env_flag("KENTRAG_QUERY_WORKER", True))
     # A copy of the retriever's in-memory index under data_dir, read at start-up with only the documents changed
     # since read from Chroma (index.snapshot_cache): seconds instead of ~80 s at 100k chunks, for as much disk

@@ -19,8 +19,8 @@ OFFLINE_ENVIRONMENT = {
 SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1"}
 # PyTorch's OpenMP threads spin ~5 ms after each e5 query by default (libgomp's 300,000 turns), holding the
 # core that the USE query worker (kentrag.query_worker) needs meanwhile; a tenth of that ends the spinning
-# soon after the query and leaves e5's own time unchanged (a hundredth doubles it: BENCHMARKS.md). Read by
-# libgomp when PyTorch loads.
+# soon after the query and leaves e5's own time unchanged (at 1,000 turns e5 takes twice as long:
+# BENCHMARKS.md). Read by libgomp when PyTorch loads.
 OPENMP_SPIN = {"GOMP_SPINCOUNT": "30000"}
 # llama-index uses its bundled tiktoken/NLTK data only while these are unset; set elsewhere it tries to download.
 BUNDLED_DATA_OVERRIDES = ("TIKTOKEN_CACHE_DIR", "NLTK_DATA")
