@@ -60,6 +60,7 @@ class QueryWorker:
         self._ready = threading.Event()
         self._child: _Child | None = None
         self._starting = False
+        self._starter: threading.Thread | None = None
         self._failures = 0
         self._last_request = 0
         self._awaiting: tuple[int, weakref.ref] | None = None  # the request whose reply is unread, its owner
@@ -104,7 +105,10 @@ class QueryWorker:
             self._lock.release()
 
     def stop(self) -> None:
-        """Stop the child (a later `start` starts a new one)."""
+        """Stop the child, after a start under way has finished (a later `start` starts a new one)."""
+        starter = self._starter
+        if starter is not None:
+            starter.join()
         with self._lock:
             child, self._child, self._awaiting = self._child, None, None
             self._ready.clear()
@@ -140,7 +144,8 @@ class QueryWorker:
         if self._child is not None or self._starting or self._failures >= MAX_FAILURES:
             return
         self._starting = True
-        threading.Thread(target=self._start_child, name="use-query-worker-start", daemon=True).start()
+        self._starter = threading.Thread(target=self._start_child, name="use-query-worker-start", daemon=True)
+        self._starter.start()
 
     def _start_child(self) -> None:
         try:

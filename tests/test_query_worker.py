@@ -115,6 +115,31 @@ def test_a_question_whose_child_dies_is_answered_here_and_the_child_replaced(wor
     assert worker.soon(TEXTS[1]).in_worker
 
 
+def query_worker_children() -> set[int]:
+    """Process ids of this process's children that run kentrag.query_worker."""
+    children = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            parent = int(status.read_text().split("PPid:")[1].split()[0])
+            command = (status.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if parent == os.getpid() and b"kentrag.query_worker" in command:
+            children.add(int(status.parent.name))
+    return children
+
+
+def test_stop_right_after_a_failure_leaves_no_child_running(worker, use) -> None:
+    before = query_worker_children()
+    old = worker.child_pid
+    os.kill(old, signal.SIGKILL)
+    assert wait_until_gone(old)
+    worker.soon(TEXTS[0]).result()  # the failure starts another child in the background
+    worker.stop()
+    assert worker.child_pid is None
+    assert query_worker_children() <= before - {old}
+
+
 def test_a_stuck_child_is_given_up_after_the_reply_timeout(worker, use) -> None:
     old = worker.child_pid
     os.kill(old, signal.SIGSTOP)
