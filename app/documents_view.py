@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-
-from app.i18n import text
-from app.library import Library, UploadResult
-from app.render import plain
+from kentrag.app.i18n import text
+from kentrag.app.library import Library, UploadResult
+from kentrag.app.render import plain
 
 TABLE_COLUMNS = ("col_title", "col_language", "col_chunks", "col_added", "col_file", "col_uploaded")
 

@@ -6,15 +6,15 @@ import logging
 from collections.abc import Iterator
 
 import gradio as gr
+from kentrag.app.chat import Conversation, respond
+from kentrag.app.documents_view import documents_table, removal_choices, status_html, upload_report
+from kentrag.app.i18n import pick_language, text
+from kentrag.app.labels import Labels
+from kentrag.app.library import Library
+from kentrag.app.render import sources_html
 
-from app.chat import Conversation, respond
-from app.documents_view import documents_table, removal_choices, status_html, upload_report
-from app.i18n import pick_language, text
-from app.labels import Labels
-from app.library import Library
-from app.render import sources_html
-from kentrag.assistant import Assistant
-from kentrag.locking import IngestBusy
+from kentrag.answer.assistant import Assistant
+from kentrag.core.locking import IngestBusy
 
 log = logging.getLogger(__name__)
 

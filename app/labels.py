@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
-
-from app.i18n import DEFAULT_LANGUAGE, text
+from kentrag.app.i18n import DEFAULT_LANGUAGE, text
 
 
 class Labels:

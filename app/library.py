@@ -13,11 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from index.store import ManifestEntry
-from ingest.readers import SUPPORTED_SUFFIXES, UnreadableDocument, read_document
-from ingest.sync import Syncer
-from kentrag.assistant import Assistant
-from kentrag.locking import IngestBusy
+from kentrag.index.store import ManifestEntry
+from kentrag.ingest.readers import SUPPORTED_SUFFIXES, UnreadableDocument, read_document
+from kentrag.ingest.sync import Syncer
+
+from kentrag.answer.assistant import Assistant
+from kentrag.core.locking import IngestBusy
 
 MAX_NAME_CHARS = 120
 # Kept in file names: letters and digits of any script (Turkish included), space, and - _ . ( ).

@@ -9,8 +9,9 @@ from __future__ import annotations
 import html
 import re
 
-from app.i18n import text
-from kentrag.assistant import Answer, Citation
+from kentrag.app.i18n import text
+
+from kentrag.answer.assistant import Answer, Citation
 
 # Characters of context shown around a quote before the passage is expanded.
 SNIPPET_CONTEXT = 110

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import gradio as gr
+from kentrag.app.library import Library
+from kentrag.app.ui import build_app
+from kentrag.index.store import Store
+from kentrag.ingest.sync import Syncer
 
-from app.library import Library
-from app.ui import build_app
-from index.store import Store
-from ingest.sync import Syncer
-from kentrag.assistant import Assistant
-from kentrag.config import Settings
+from kentrag.answer.assistant import Assistant
+from kentrag.core.settings import Settings
 
 STYLE = Path(__file__).with_name("style.css")
 AUTH_ENV = "KENTRAG_AUTH"

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+from kentrag.app.api import API_NAME, MAX_TOP_K, make_ask
+from kentrag.app.chat import Conversation
+from kentrag.app.documents_view import documents_table, removal_choices
+from kentrag.app.handlers import Handlers
+from kentrag.app.i18n import BROWSER_LANGUAGE_JS, DEFAULT_LANGUAGE
+from kentrag.app.labels import Labels
+from kentrag.app.library import Library
+from kentrag.ingest.readers import SUPPORTED_SUFFIXES
 
-from app.api import API_NAME, MAX_TOP_K, make_ask
-from app.chat import Conversation
-from app.documents_view import documents_table, removal_choices
-from app.handlers import Handlers
-from app.i18n import BROWSER_LANGUAGE_JS, DEFAULT_LANGUAGE
-from app.labels import Labels
-from app.library import Library
-from ingest.readers import SUPPORTED_SUFFIXES
-from kentrag.assistant import Assistant
+from kentrag.answer.assistant import Assistant
 
 EXAMPLES = (
     "B40 atölyeleri ne zaman yapıldı?",

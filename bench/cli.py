@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import argparse
 
-from kentrag.config import Settings
+from kentrag.core.settings import Settings
 
 
 def run_bench(args: argparse.Namespace) -> int:
     """Run the chosen benchmark and print its tables."""
     settings = Settings()
     if args.what == "retrieval":
-        from bench.retrieval import run_retrieval
+        from kentrag.bench.retrieval import run_retrieval
 
         run_retrieval(args.data, args.smoke, settings)
     elif args.what == "graph":
-        from bench.graph import run_graph
+        from kentrag.bench.graph import run_graph
 
         run_graph(args.texts, args.smoke, settings)
     else:
-        from bench.speed import run_speed
+        from kentrag.bench.speed import run_speed
 
         run_speed(args.smoke, settings)
     return 0

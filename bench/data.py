@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from kentrag.language import detect_language
+from kentrag.core.language import detect_language
 
 PROJECT = Path(__file__).resolve().parent.parent
 XQUAD_DIR = PROJECT.parent / "shared" / "bench" / "xquad"

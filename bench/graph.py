@@ -16,20 +16,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from kentrag.bench.data import PROJECT, XQUAD_FILES, load_squad
+from kentrag.bench.indexes import CACHE_DIR
+from kentrag.bench.table import markdown_table
+from kentrag.index.arrays import top_rows
+from kentrag.index.graph import DenseGraph
+from kentrag.index.retriever import CANDIDATES, EXACT_SEARCH_LIMIT
+from kentrag.ingest.chunking import chunk_document, make_splitter
+from kentrag.ingest.readers import UnreadableDocument, read_document, read_limited
+from kentrag.ingest.sync import SyncReport, discover
 from llama_index.core.schema import MetadataMode
 from tqdm import tqdm
 
-from bench.data import PROJECT, XQUAD_FILES, load_squad
-from bench.indexes import CACHE_DIR
-from bench.table import markdown_table
-from index.arrays import top_rows
-from index.graph import DenseGraph
-from index.retriever import CANDIDATES, EXACT_SEARCH_LIMIT
-from ingest.chunking import chunk_document, make_splitter
-from ingest.readers import UnreadableDocument, read_document, read_limited
-from ingest.sync import SyncReport, discover
-from kentrag.config import Settings
-from kentrag.embedding import embed_passages, load_embedding
+from kentrag.core.embedding import embed_passages, load_embedding
+from kentrag.core.settings import Settings
 
 BREADTHS = (64, 128, 256)  # index.graph.SEARCH_BREADTH is one of them
 NEAREST = 2 * CANDIDATES  # what the retriever asks the graph of a two-language index for

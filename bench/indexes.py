@@ -10,10 +10,11 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from bench.data import PROJECT, Paragraph
-from index.store import Store
-from ingest.sync import Syncer
-from kentrag.config import Settings
+from kentrag.bench.data import PROJECT, Paragraph
+from kentrag.index.store import Store
+from kentrag.ingest.sync import Syncer
+
+from kentrag.core.settings import Settings
 
 CACHE_DIR = PROJECT / "bench" / ".cache"
 

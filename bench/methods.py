@@ -10,9 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from index.keyword import KeywordIndex
-from index.store import Store, get_all
+from kentrag.index.keyword import KeywordIndex
+from kentrag.index.store import Store, get_all
 
 RRF_K = 60
 

@@ -9,7 +9,7 @@ benchmark process with every index it has opened:
 
 from __future__ import annotations
 
-from kentrag import runtime  # noqa: F401  (first: offline and thread settings, before numpy loads)
+from kentrag.core import runtime  # noqa: F401  (first: offline and thread settings, before numpy loads)
 
 # isort: split
 import json
@@ -17,11 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-from bench.indexes import bench_settings
-from index.retriever import HybridRetriever
-from index.store import Store
-from kentrag.config import Settings
-from kentrag.embedding import load_embedding
+from kentrag.bench.indexes import bench_settings
+from kentrag.index.retriever import HybridRetriever
+from kentrag.index.store import Store
+
+from kentrag.core.embedding import load_embedding
+from kentrag.core.settings import Settings
 
 SOURCES = ("copy", "chroma")
 

@@ -16,16 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from kentrag.bench.data import XQUAD_FILES, Dataset, Question, Split, key_of, load_squad, make_splits
+from kentrag.bench.indexes import CACHE_DIR, build_index
+from kentrag.bench.methods import ChunkTable, Method, baseline_methods, ranking
+from kentrag.bench.table import markdown_table
+from kentrag.eval.metrics import hit_at_k, mrr_at_k, ndcg_at_k
+from kentrag.index.retriever import HybridRetriever
 from tqdm import tqdm
 
-from bench.data import XQUAD_FILES, Dataset, Question, Split, key_of, load_squad, make_splits
-from bench.indexes import CACHE_DIR, build_index
-from bench.methods import ChunkTable, Method, baseline_methods, ranking
-from bench.table import markdown_table
-from eval.metrics import hit_at_k, mrr_at_k, ndcg_at_k
-from index.retriever import HybridRetriever
-from kentrag.config import Settings
-from kentrag.embedding import load_embedding, load_second_embedding
+from kentrag.core.embedding import load_embedding, load_second_embedding
+from kentrag.core.settings import Settings
 from kentrag.query_worker import PendingVector
 
 DEPTH = 10

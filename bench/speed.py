@@ -14,22 +14,22 @@ import time
 from pathlib import Path
 
 import numpy as np
+from kentrag.bench.data import PROJECT, XQUAD_FILES, load_squad
+from kentrag.bench.indexes import CACHE_DIR, bench_settings, write_files
+from kentrag.bench.restart import SOURCES, peak_memory_mb
+from kentrag.bench.synthetic import fill_store, register_unchanged, write_documents
+from kentrag.bench.table import markdown_table
+from kentrag.index.retriever import QUERY_WORKER_MIN_CHUNKS, HybridRetriever, saved_copy_of
+from kentrag.index.stopwatch import Stopwatch
+from kentrag.index.store import Store
+from kentrag.ingest.chunking import chunk_document, make_splitter
+from kentrag.ingest.readers import read_document
+from kentrag.ingest.sync import Syncer, chunk_sentences
 from llama_index.core.schema import MetadataMode
 from tqdm import tqdm
 
-from bench.data import PROJECT, XQUAD_FILES, load_squad
-from bench.indexes import CACHE_DIR, bench_settings, write_files
-from bench.restart import SOURCES, peak_memory_mb
-from bench.synthetic import fill_store, register_unchanged, write_documents
-from bench.table import markdown_table
-from index.retriever import QUERY_WORKER_MIN_CHUNKS, HybridRetriever, saved_copy_of
-from index.stopwatch import Stopwatch
-from index.store import Store
-from ingest.chunking import chunk_document, make_splitter
-from ingest.readers import read_document
-from ingest.sync import Syncer, chunk_sentences
-from kentrag.config import Settings
-from kentrag.embedding import load_embedding, load_second_embedding, passage_precision
+from kentrag.core.embedding import load_embedding, load_second_embedding, passage_precision
+from kentrag.core.settings import Settings
 from kentrag.query_worker import QueryWorker
 
 FULL = {"ingest_paragraphs": 120, "sizes": (1_000, 10_000, 100_000), "queries": 100, "resync_docs": 1000}
@@ -148,7 +148,8 @@ def bench_restarts(sizes: tuple[int, ...]) -> list[dict]:
     for size in sizes:
         row: dict = {"chunks": size}
         for source in SOURCES:
-            done = subprocess.run([sys.executable, "-m", "bench.restart", str(CACHE_DIR / f"speed-{size}"), source],
+            command = [sys.executable, "-m", "kentrag.bench.restart", str(CACHE_DIR / f"speed-{size}"), source]
+            done = subprocess.run(command,
                                   cwd=PROJECT, capture_output=True, text=True)
             if done.returncode != 0:
                 raise RuntimeError(f"bench.restart failed at {size} chunks: {done.stderr[-2000:]}")

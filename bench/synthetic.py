@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from kentrag.index.store import ManifestEntry, Store, sentence_id
+from kentrag.ingest.readers import content_hash, document_id
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
-
-from index.store import ManifestEntry, Store, sentence_id
-from ingest.readers import content_hash, document_id
 
 WORDS_PER_CHUNK = 60
 CHUNKS_PER_DOC = 5

@@ -9,16 +9,17 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from eval.runner import run_eval
-from kentrag import runtime  # noqa: F401  (offline environment first)
-from kentrag.config import Settings
+from kentrag.eval.runner import run_eval
+
+from kentrag.core import runtime  # noqa: F401  (offline environment first)
+from kentrag.core.settings import Settings
 
 COLUMNS = ("hit@1", "hit@5", "mrr@10", "answer_match", "citation_precision")
 
 
 def sweep(base: Settings, sizes: list[int], overlaps: list[int]) -> list[dict]:
     """Eval results for every (chunk_size, chunk_overlap) with overlap below size."""
-    from ingest.sync import Syncer
+    from kentrag.ingest.sync import Syncer
 
     rows = []
     for size in sizes:

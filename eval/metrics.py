@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kentrag.language import turkish_casefold
+from kentrag.core.language import turkish_casefold
 
 LANGUAGES: frozenset[str] = frozenset({"tr", "en"})
 

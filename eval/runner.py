@@ -6,9 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from tqdm import tqdm
-
-from eval.metrics import (
+from kentrag.eval.metrics import (
     EvalItem,
     aggregate,
     citation_precision,
@@ -18,7 +16,9 @@ from eval.metrics import (
     ndcg_at_k,
     passage_matches,
 )
-from kentrag.config import Settings
+from tqdm import tqdm
+
+from kentrag.core.settings import Settings
 
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
 RANKING_DEPTH = 10
@@ -73,8 +73,9 @@ def _splits(rows: list[dict]) -> dict[str, dict]:
 def run_eval(settings: Settings, eval_set: Path | None = None, generator: str | None = None,
              show_progress: bool = True) -> dict:
     """Answer every item and return overall and per-split metrics plus per-item rows."""
-    from index.store import Store
-    from kentrag.assistant import Assistant
+    from kentrag.index.store import Store
+
+    from kentrag.answer.assistant import Assistant
 
     items = load_eval_set(eval_set or DEFAULT_SET)
     store = Store(settings)

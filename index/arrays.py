@@ -29,7 +29,7 @@ def float32_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def top_rows(matrix: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
     """Rows of the k largest `matrix @ vector` (float32). Through PyTorch: its matrix-vector product uses both
-    cores where numpy's single BLAS thread (kentrag.runtime) took 1.6× as long (0.55 against 0.9 ms at 10k
+    cores where numpy's single BLAS thread (kentrag.core.runtime) took 1.6× as long (0.55 against 0.9 ms at 10k
     rows of 384)."""
     similarities = torch.mv(torch.from_numpy(matrix), torch.from_numpy(np.ascontiguousarray(vector, np.float32)))
     return torch.topk(similarities, min(k, len(similarities))).indices.numpy()

@@ -15,21 +15,10 @@ from itertools import repeat
 import numpy as np
 from scipy import sparse
 
-from kentrag.language import tokenize_words
+from kentrag.core.language import PREFIX_LENGTH, keyword_tokens
 
-PREFIX_LENGTH = 5
 K1 = 1.2
 B = 0.75
-
-
-def keyword_tokens(text: str, prefix: int = PREFIX_LENGTH) -> list[str]:
-    """Casefolded word tokens cut to their first `prefix` characters (0 keeps whole words).
-
-    Dotless ı is then matched as i: English capitals fold to ı ("ISTANBUL" → "ıstanbul") and Turkish is
-    often typed without Turkish letters, so both spellings must meet.
-    """
-    words = [w.replace("ı", "i") for w in tokenize_words(text)]
-    return [w[:prefix] for w in words] if prefix else words
 
 
 class KeywordIndex:

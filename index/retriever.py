@@ -24,23 +24,24 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import kentrag.index.arrays
+import kentrag.index.graph
+import kentrag.index.keyword
+import kentrag.index.sentence_vectors
+import kentrag.index.store
 import numpy as np
+from kentrag.index.arrays import float32_rows, top_rows
+from kentrag.index.graph import DenseGraph
+from kentrag.index.keyword import KeywordIndex, best_rows
+from kentrag.index.sentence_vectors import SentenceVectors, load_sentence_vectors
+from kentrag.index.snapshot_cache import SnapshotCache, code_digest, copy_path
+from kentrag.index.stopwatch import lap
+from kentrag.index.store import Store, get_all, vectors_in_order
 
-import index.arrays
-import index.graph
-import index.keyword
-import index.sentence_vectors
-import index.store
-import kentrag.language
-from index.arrays import float32_rows, top_rows
-from index.graph import DenseGraph
-from index.keyword import KeywordIndex, best_rows
-from index.sentence_vectors import SentenceVectors, load_sentence_vectors
-from index.snapshot_cache import SnapshotCache, code_digest, copy_path
-from index.stopwatch import lap
-from index.store import Store, get_all, vectors_in_order
-from kentrag.embedding import load_second_embedding
-from kentrag.language import detect_language
+import kentrag.core.language
+from kentrag.core.embedding import load_second_embedding
+from kentrag.core.language import detect_language
+from kentrag.core.types import Passage
 from kentrag.torch_threads import single_threaded
 
 CANDIDATES = 40
@@ -62,27 +63,6 @@ PATCH_LIMIT = 500
 # query then takes long enough to hide it. Measured beyond the e5 query: 1k chunks 3.3 ms in process, 3.6 ms
 # with the worker; 10k 4.3 → 3.2 ms; 100k 6.2 → 3.9 ms (BENCHMARKS.md).
 QUERY_WORKER_MIN_CHUNKS = 5_000
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk with its place in the source document."""
-
-    chunk_id: str
-    doc_id: str
-    title: str
-    source: str
-    language: str
-    text: str
-    start_char: int
-    end_char: int
-    score: float = 0.0
-    dense: float | None = None
-    keyword: float | None = None
-    sentence: float | None = None
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 def _passage(chunk_id: str, text: str, meta: dict) -> Passage:
@@ -177,7 +157,7 @@ class HybridRetriever:
     """
 
     def __init__(self, store: Store, embedding, candidates: int = CANDIDATES, second_embedding=None) -> None:
-        """`second_embedding` defaults to the one the store's settings name (see kentrag.embedding)."""
+        """`second_embedding` defaults to the one the store's settings name (see kentrag.core.embedding)."""
         self.store = store
         self.embedding = embedding
         self.second_embedding = second_embedding
@@ -390,7 +370,7 @@ class HybridRetriever:
         return passages
 
     def sentence_vectors(self, passages: Sequence[Passage]) -> dict[str, np.ndarray]:
-        """The stored e5 vectors of these passages' sentences (`kentrag.sentences.sentence_texts` order), by
+        """The stored e5 vectors of these passages' sentences (`kentrag.core.sentences.sentence_texts` order), by
         chunk id; none for a passage the index no longer holds or an index without sentence vectors."""
         snapshot = self._snapshot
         if snapshot.sentences is None:
@@ -431,7 +411,8 @@ def saved_copy_of(store: Store) -> SnapshotCache:
     """Where the retriever keeps its copy of this store's index (see index.snapshot_cache), and what it must
     match besides the write token: the code that reads the index into the classes it holds (keyword tokens
     included) and the vector sets it was read with."""
-    modules = (index.arrays, index.graph, index.keyword, index.sentence_vectors, index.store, kentrag.language)
+    modules = (kentrag.index.arrays, kentrag.index.graph, kentrag.index.keyword, kentrag.index.sentence_vectors,
+               kentrag.index.store, kentrag.core.language)
     return SnapshotCache(copy_path(store.settings.data_dir, store.base_name), {
         "code": code_digest([Path(__file__), *(Path(module.__file__) for module in modules)]),
         "second": store.second_name, "sentences": store.sentences_name,

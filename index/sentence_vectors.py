@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from index.arrays import concatenated_ranges, float32_rows, offsets
-from index.store import Store, get_all_vectors, sentence_place, vectors_in_order
+from kentrag.index.arrays import concatenated_ranges, float32_rows, offsets
+from kentrag.index.store import Store, get_all_vectors, sentence_place, vectors_in_order
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from kentrag.config import Settings
+from kentrag.core.settings import Settings
 
 # Manifest records carry no meaning as vectors; Chroma still wants one, so each gets this constant.
 MANIFEST_VECTOR = [1.0]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from kentrag.ingest.readers import LoadedDocument
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-from ingest.readers import LoadedDocument
-from kentrag.config import Settings
+from kentrag.core.settings import Settings
 
 # Only the title travels with the chunk text into the embedding; the rest is bookkeeping.
 EMBEDDED_METADATA = ("title",)

@@ -20,9 +20,9 @@ from charset_normalizer import from_bytes
 from docx.document import Document as DocxDocument
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from kentrag.ingest.clean import clean_text
 
-from ingest.clean import clean_text
-from kentrag.language import detect_language
+from kentrag.core.language import detect_language
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 

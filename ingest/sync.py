@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from llama_index.core.schema import MetadataMode, TextNode
-from tqdm import tqdm
-
-from index.snapshot_cache import remove_copies_of
-from index.store import ManifestEntry, Store, get_all, sentence_id
-from ingest.chunking import chunk_document, make_splitter
-from ingest.readers import (
+from kentrag.index.snapshot_cache import remove_copies_of
+from kentrag.index.store import ManifestEntry, Store, get_all, sentence_id
+from kentrag.ingest.chunking import chunk_document, make_splitter
+from kentrag.ingest.readers import (
     SUPPORTED_SUFFIXES,
     LoadedDocument,
     UnreadableDocument,
@@ -28,10 +25,13 @@ from ingest.readers import (
     read_document,
     read_limited,
 )
-from kentrag.config import Settings
-from kentrag.embedding import embed_passages, load_embedding, load_second_embedding
-from kentrag.locking import ingest_lock
-from kentrag.sentences import sentence_texts
+from llama_index.core.schema import MetadataMode, TextNode
+from tqdm import tqdm
+
+from kentrag.core.embedding import embed_passages, load_embedding, load_second_embedding
+from kentrag.core.locking import ingest_lock
+from kentrag.core.sentences import sentence_texts
+from kentrag.core.settings import Settings
 
 EMBED_BATCH = 128
 

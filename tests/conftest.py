@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kentrag import runtime  # noqa: F401  (offline environment before anything else loads)
-from kentrag.config import Settings
+from kentrag.core import runtime  # noqa: F401  (offline environment before anything else loads)
+from kentrag.core.settings import Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPUS = PROJECT / "corpus"
@@ -22,7 +22,7 @@ def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides: object
 @pytest.fixture(scope="session")
 def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose index holds the bundled corpus, built once for the session with the real model."""
-    from ingest.sync import Syncer
+    from kentrag.ingest.sync import Syncer
 
     settings = make_settings(tmp_path_factory.mktemp("corpus-index"))
     report = Syncer(settings, show_progress=False).sync([CORPUS])
@@ -33,7 +33,7 @@ def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def assistant(corpus_settings: Settings):
     """One Assistant over the corpus index (loading the model once)."""
-    from kentrag.assistant import Assistant
+    from kentrag.answer.assistant import Assistant
 
     return Assistant(corpus_settings)
 

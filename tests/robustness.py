@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from unittest.mock import patch
 
-from kentrag.config import Settings
+from kentrag.core.settings import Settings
 
 KENTRAG = Path(sys.executable).with_name("kentrag")
 # Manifest fields that record when, not what: they differ between two builds of the same files.
@@ -74,8 +74,7 @@ def index_snapshot(settings: Settings) -> dict:
     their metadata) and the manifest without timestamps.
     Releases Chroma afterwards so that another process may write the folder."""
     from chromadb.api.shared_system_client import SharedSystemClient
-
-    from index.store import Store
+    from kentrag.index.store import Store
 
     store = Store(settings)
     try:

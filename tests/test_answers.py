@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kentrag.assistant import NOT_FOUND
+from kentrag.answer.assistant import NOT_FOUND
 
 IZMIR = "2024-09-izmir-istanbul-technology-protocol.txt"
 B40 = "2022-06-b40-balkan-cities-istanbul-workshops.txt"
@@ -68,8 +68,8 @@ def test_extractive_answers_use_the_stored_sentence_vectors(assistant) -> None:
     ranks them without embedding them again: swapped vectors swap the quote."""
     import numpy as np
 
-    from kentrag.generators.base import GenerationRequest
-    from kentrag.sentences import sentence_spans
+    from kentrag.answer.base import GenerationRequest
+    from kentrag.core.sentences import sentence_spans
 
     question = "When was the İzmir–İstanbul smart city protocol signed?"
     passages = assistant.retrieve(question)
@@ -97,8 +97,8 @@ def test_extractive_answers_rank_with_the_retrievers_query_vector(assistant) -> 
     embedded once per answer): the retriever's own vector quotes as before, another vector moves the quote."""
     import numpy as np
 
-    from kentrag.generators.base import GenerationRequest
-    from kentrag.sentences import sentence_spans
+    from kentrag.answer.base import GenerationRequest
+    from kentrag.core.sentences import sentence_spans
 
     question = "When was the İzmir–İstanbul smart city protocol signed?"
     vector = assistant.retriever.query_vector(question)

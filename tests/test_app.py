@@ -17,12 +17,12 @@ from app_samples import PARK, PARK_FACT, PARK_NAME, PARK_QUESTION, XSS, XSS_NAME
 from conftest import PROJECT, make_settings
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from kentrag.app.server import start
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from robustness import free_port
 
-from app.server import start
-from kentrag.assistant import NOT_FOUND
-from kentrag.config import Settings
+from kentrag.answer.assistant import NOT_FOUND
+from kentrag.core.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

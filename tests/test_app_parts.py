@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from app_samples import PARK, PARK_FACT, PARK_QUESTION
 from conftest import make_settings
+from kentrag.app.chat import Conversation, respond
+from kentrag.app.handlers import Handlers
+from kentrag.app.i18n import STRINGS, pick_language, text
+from kentrag.app.labels import Labels
+from kentrag.app.library import Library, safe_name
+from kentrag.app.questions import MAX_QUESTION_CHARS, BadQuestion, clean_history, clean_question
+from kentrag.app.render import answer_html, sources_html
 
-from app.chat import Conversation, respond
-from app.handlers import Handlers
-from app.i18n import STRINGS, pick_language, text
-from app.labels import Labels
-from app.library import Library, safe_name
-from app.questions import MAX_QUESTION_CHARS, BadQuestion, clean_history, clean_question
-from app.render import answer_html, sources_html
-from index.retriever import Passage
-from kentrag.assistant import Answer, Assistant, Citation
-from kentrag.locking import IngestBusy, ingest_lock
+from kentrag.answer.assistant import Answer, Assistant, Citation
+from kentrag.core.locking import IngestBusy, ingest_lock
+from kentrag.core.types import Passage
 
 MALICIOUS = '<img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script>'
 

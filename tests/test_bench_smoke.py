@@ -39,7 +39,7 @@ def test_retrieval_smoke_prints_every_split_and_method(capsys: pytest.CaptureFix
 
 @pytest.mark.parametrize(("default_r1", "verdict"), [(0.93, "30% ✓"), (0.92, "20% ✗")])
 def test_goal_rows_measure_misses_cut_against_the_best_single_method(default_r1: float, verdict: str) -> None:
-    from bench.retrieval import goal_rows
+    from kentrag.bench.retrieval import goal_rows
 
     def scores(r1: float, r5: float = 0.95, mrr: float = 0.9) -> dict[str, float]:
         return {"R@1": r1, "R@5": r5, "MRR@10": mrr}
@@ -80,7 +80,7 @@ def test_speed_smoke_prints_ingest_latency_and_resync(capsys: pytest.CaptureFixt
 
 
 def test_graph_smoke_prints_recall_and_time_per_search(capsys: pytest.CaptureFixture[str]) -> None:
-    from bench.graph import BREADTHS
+    from kentrag.bench.graph import BREADTHS
 
     assert main(["bench", "graph", "--smoke"]) == 0
     out = capsys.readouterr().out

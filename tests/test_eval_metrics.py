@@ -8,8 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-
-from eval.metrics import (
+from kentrag.eval.metrics import (
     EvalItem,
     aggregate,
     citation_precision,

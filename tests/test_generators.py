@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from index.retriever import Passage
-from kentrag.generators import grounding, weights
-from kentrag.generators.base import GenerationRequest
-from kentrag.generators.grounding import NOT_FOUND, loop_start, messages, review, tidy
-from kentrag.generators.llm import LLMGenerator
-from kentrag.generators.openai_compat import OpenAIChat
-from kentrag.generators.registry import build_generators
+from kentrag.answer import grounding, weights
+from kentrag.answer.base import GenerationRequest
+from kentrag.answer.grounding import NOT_FOUND, loop_start, messages, review, tidy
+from kentrag.answer.llm import LLMGenerator
+from kentrag.answer.openai_compat import OpenAIChat
+from kentrag.answer.registry import build_generators
+from kentrag.core.types import Passage
 from tests.conftest import make_settings
 
 

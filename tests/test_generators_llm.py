@@ -9,13 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from kentrag.ingest.sync import Syncer
 
-from ingest.sync import Syncer
-from kentrag.config import Settings
-from kentrag.generators import weights
-from kentrag.generators.llm import GenerationError, LLMGenerator
-from kentrag.generators.local import LocalChat
-from kentrag.generators.openai_compat import OpenAIChat
+from kentrag.answer import weights
+from kentrag.answer.llm import GenerationError, LLMGenerator
+from kentrag.answer.local import LocalChat
+from kentrag.answer.openai_compat import OpenAIChat
+from kentrag.core.settings import Settings
 from tests.conftest import make_settings
 
 xllamacpp = pytest.importorskip("xllamacpp", reason="needs the llm extra: pip install -e '.[llm]'")
@@ -114,7 +114,7 @@ def test_closing_a_local_stream_stops_the_model(local_chat: LocalChat) -> None:
 
 
 def test_instructions_inside_a_document_change_neither_format_nor_checks(tmp_path: Path) -> None:
-    from kentrag.assistant import Assistant
+    from kentrag.answer.assistant import Assistant
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

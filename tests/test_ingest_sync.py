@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from kentrag.index.retriever import HybridRetriever
+from kentrag.index.store import Store
+from kentrag.ingest.sync import Syncer
 
-from index.retriever import HybridRetriever
-from index.store import Store
-from ingest.sync import Syncer
 from tests.conftest import CORPUS, make_settings
 
 SMALL_DOCS = (
@@ -94,7 +94,7 @@ def test_ingesting_one_file_does_not_remove_the_others(tmp_path: Path, small_cor
 
 
 def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpus: Path) -> None:
-    from kentrag.embedding import resolve_model_path
+    from kentrag.core.embedding import resolve_model_path
 
     settings = make_settings(tmp_path / "data", small_corpus)
     first = Syncer(settings, show_progress=False)
@@ -118,7 +118,7 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
 
 
 def test_chunk_metadata_points_at_exact_text(tmp_path: Path, small_corpus: Path) -> None:
-    from ingest.readers import read_document
+    from kentrag.ingest.readers import read_document
 
     settings = make_settings(tmp_path / "data", small_corpus)
     syncer = Syncer(settings, show_progress=False)
@@ -150,9 +150,9 @@ def sentence_owners(store: Store) -> dict[str, dict[str, str]]:
 
 def test_every_chunk_has_its_sentence_vectors_and_they_follow_changes(tmp_path: Path, small_corpus: Path) -> None:
     import numpy as np
+    from kentrag.index.store import sentence_id
 
-    from index.store import sentence_id
-    from kentrag.sentences import sentence_texts
+    from kentrag.core.sentences import sentence_texts
 
     settings = make_settings(tmp_path / "data", small_corpus)
     syncer = Syncer(settings, show_progress=False)
@@ -182,7 +182,7 @@ def test_every_chunk_has_its_sentence_vectors_and_they_follow_changes(tmp_path: 
 
 def test_turning_the_second_embedder_on_back_fills_chunk_and_sentence_vectors(tmp_path: Path,
                                                                               small_corpus: Path) -> None:
-    from index.retriever import HybridRetriever
+    from kentrag.index.retriever import HybridRetriever
 
     without = make_settings(tmp_path / "data", small_corpus, second_embedder="")
     first = Syncer(without, show_progress=False)

@@ -1,4 +1,4 @@
-"""Tests for kentrag.language: tr/en detection, Turkish casefolding and tokenisation."""
+"""Tests for kentrag.core.language: tr/en detection, Turkish casefolding and tokenisation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kentrag.language import detect_language, tokenize_words, turkish_casefold
+from kentrag.core.language import detect_language, tokenize_words, turkish_casefold
 
 CORPUS = Path("/work/shared/corpus")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kentrag.config import Settings
-from kentrag.embedding import load_second_embedding
+from kentrag.core.embedding import load_second_embedding
+from kentrag.core.settings import Settings
 from kentrag.query_worker import MAX_FAILURES, MAX_REQUEST_BYTES, QueryWorker
 
 TEXTS = ["İzmir ile Taşkent arasında hangi protokol imzalandı?",
@@ -169,8 +169,8 @@ def test_the_child_ends_with_its_parent(tmp_path: Path) -> None:
     """A parent killed without any cleanup leaves no child behind: the child sees its pipe close."""
     script = textwrap.dedent("""
         import os, sys
-        from kentrag.config import Settings
-        from kentrag.embedding import load_second_embedding
+        from kentrag.core.settings import Settings
+        from kentrag.core.embedding import load_second_embedding
         use = load_second_embedding(Settings(second_embedder="use", query_worker=True))
         assert use.start_query_worker(wait_s=120)
         print(use.query_worker.child_pid, flush=True)

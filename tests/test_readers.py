@@ -13,9 +13,8 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
-
-from ingest.clean import clean_text
-from ingest.readers import (
+from kentrag.ingest.clean import clean_text
+from kentrag.ingest.readers import (
     SUPPORTED_SUFFIXES,
     TITLE_MAX_CHARS,
     LoadedDocument,

@@ -6,11 +6,14 @@ import threading
 import time
 from pathlib import Path
 
+import kentrag.index.retriever
+import kentrag.index.store
 import pytest
+from kentrag.index.keyword import KeywordIndex
+from kentrag.index.retriever import HybridRetriever
+from kentrag.index.stopwatch import Stopwatch
 
-from index.keyword import KeywordIndex, keyword_tokens
-from index.retriever import HybridRetriever
-from index.stopwatch import Stopwatch
+from kentrag.core.language import keyword_tokens
 from tests.conftest import make_settings
 
 DOCUMENTS = {
@@ -27,9 +30,10 @@ DOCUMENTS = {
 
 def synced_index(folder: Path, data_dir: Path, names: tuple[str, ...] = tuple(DOCUMENTS)):
     """A real index of the named DOCUMENTS written into `folder`: (its Syncer, a retriever over it)."""
-    from index.store import Store
-    from ingest.sync import Syncer
-    from kentrag.embedding import load_embedding
+    from kentrag.index.store import Store
+    from kentrag.ingest.sync import Syncer
+
+    from kentrag.core.embedding import load_embedding
 
     folder.mkdir(parents=True, exist_ok=True)
     for name in names:
@@ -138,9 +142,8 @@ def test_graph_search_above_the_exact_search_limit_gives_the_same_ranking(
         retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
     """Large indexes take their dense candidates from an HNSW graph instead of the exact scan; on a small index
     the graph finds the same neighbours."""
-    import index.retriever
 
-    monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
+    monkeypatch.setattr(kentrag.index.retriever, "EXACT_SEARCH_LIMIT", 0)
     large = HybridRetriever(retriever.store, retriever.embedding)
     assert large._snapshot.graph is not None and retriever._snapshot.graph is None
     for question in ("Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?", "library week workshops",
@@ -154,8 +157,7 @@ def test_patched_graph_maps_its_keys_to_the_new_rows() -> None:
     are gone. The graph's own search is approximate (a parallel build leaves a few of 300 nodes out of reach),
     so the mapping is checked through usearch's exact search of the same index, and nearest_rows by share."""
     import numpy as np
-
-    from index.graph import DenseGraph
+    from kentrag.index.graph import DenseGraph
 
     def exact_row(graph: DenseGraph, vector: np.ndarray) -> int:
         return int(graph.row_of_key[graph.index.search(vector, 1, exact=True).keys[0]])
@@ -190,7 +192,7 @@ def test_use_scores_only_passages_in_another_language(retriever: HybridRetriever
     """Within the question's language the fused score is e5 + sentence weight × best-sentence e5 + keyword
     weight × BM25 (centring shifts a language's passages alike), so score differences between same-language
     passages show no USE term."""
-    from index.retriever import KEYWORD_WEIGHT_SAME_LANGUAGE, SENTENCE_WEIGHT
+    from kentrag.index.retriever import KEYWORD_WEIGHT_SAME_LANGUAGE, SENTENCE_WEIGHT
 
     passages = retriever.retrieve("İzmir'de hangi ilçelerde yeni parklar açıldı?", k=10)
     turkish = [p for p in passages if p.language == "tr"]
@@ -203,8 +205,7 @@ def test_use_scores_only_passages_in_another_language(retriever: HybridRetriever
 
 def test_best_sentence_scores_group_sentences_by_chunk() -> None:
     import numpy as np
-
-    from index.sentence_vectors import SentenceVectors
+    from kentrag.index.sentence_vectors import SentenceVectors
 
     # Chunk rows 0, 1, 2 own sentences [0, 1], [2], [3, 4, 5].
     vectors = np.eye(6, dtype=np.float16)
@@ -216,8 +217,7 @@ def test_best_sentence_scores_group_sentences_by_chunk() -> None:
 
 def test_top_rows_are_the_largest_products() -> None:
     import numpy as np
-
-    from index.arrays import top_rows
+    from kentrag.index.arrays import top_rows
 
     rng = np.random.default_rng(3)
     matrix = rng.standard_normal((500, 16)).astype(np.float32)
@@ -244,7 +244,7 @@ def test_a_languages_own_search_finds_its_nearest_rows(retriever: HybridRetrieve
 def test_sentence_score_is_the_best_sentence_cosine(retriever: HybridRetriever) -> None:
     import numpy as np
 
-    from kentrag.sentences import sentence_texts
+    from kentrag.core.sentences import sentence_texts
 
     question = "How many passengers will the Esenboğa metro line carry?"
     top = retriever.retrieve(question, k=1)[0]
@@ -270,7 +270,7 @@ def test_bm25_scores_follow_the_okapi_formula() -> None:
     """Scores summed from the sparse arrays equal Okapi BM25 written out term by term."""
     import math
 
-    from index.keyword import K1, B
+    from kentrag.index.keyword import K1, B
 
     texts = ["İzmir parkları açıldı", "parklar parklar ve bahçeler", "metro hattı", "İzmir metro parkı"]
     index = KeywordIndex(texts)
@@ -299,11 +299,9 @@ def test_refresh_reads_collections_page_by_page_with_the_same_result(
     records give the same vectors, sentence groups and ranking as one page."""
     import numpy as np
 
-    import index.store
-
     question = "Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?"
     before, snapshot = retriever.retrieve(question, k=4), retriever._snapshot
-    monkeypatch.setattr(index.store, "GET_PAGE", 3)
+    monkeypatch.setattr(kentrag.index.store, "GET_PAGE", 3)
     paged = HybridRetriever(retriever.store, retriever.embedding)
     assert len(paged._snapshot.passages) > 3 and len(paged._snapshot.sentences.e5) > 3
     assert np.array_equal(paged._snapshot.sentences.counts, snapshot.sentences.counts)
@@ -318,10 +316,8 @@ def test_refresh_of_changed_documents_equals_a_full_reload(tmp_path: Path, graph
     same answers as reading the whole index again, with or without the graph of a large index."""
     import numpy as np
 
-    import index.retriever
-
     if graph:
-        monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
+        monkeypatch.setattr(kentrag.index.retriever, "EXACT_SEARCH_LIMIT", 0)
     folder = tmp_path / "docs"
     syncer, patched = synced_index(folder, tmp_path / "index", ("metro.txt", "parklar.txt", "library.txt"))
     report = add_change_remove(syncer, folder, add="su.txt", change="parklar.txt", remove="metro.txt")
@@ -374,8 +370,7 @@ def test_graph_answers_concurrent_searches_as_it_answers_them_one_by_one() -> No
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
-
-    from index.graph import DenseGraph
+    from kentrag.index.graph import DenseGraph
 
     rng = np.random.default_rng(1)
     vectors = rng.standard_normal((3000, 64)).astype(np.float32)
@@ -408,8 +403,7 @@ def test_use_vectors_from_the_query_worker_rank_as_those_made_here(
         retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large index takes USE's query vectors from the worker process (started with the retriever), with the
     rankings and scores of vectors made in this process; a small one makes them here."""
-    import index.retriever
-    from kentrag.embedding import load_embedding, load_second_embedding
+    from kentrag.core.embedding import load_embedding, load_second_embedding
 
     settings = retriever.store.settings
     there = load_second_embedding(settings)
@@ -421,7 +415,7 @@ def test_use_vectors_from_the_query_worker_rank_as_those_made_here(
     answered = there.query_worker.answered
     expected = [[(p.chunk_id, p.score) for p in small.retrieve(question, k=4)] for question in questions]
     assert there.query_worker.answered == answered
-    monkeypatch.setattr(index.retriever, "QUERY_WORKER_MIN_CHUNKS", 0)
+    monkeypatch.setattr(kentrag.index.retriever, "QUERY_WORKER_MIN_CHUNKS", 0)
     large = HybridRetriever(retriever.store, embedding, second_embedding=there)
     assert there.start_query_worker(wait_s=120)
     without = HybridRetriever(retriever.store, embedding, second_embedding=here)
@@ -439,7 +433,7 @@ def test_single_threaded_keeps_this_thread_s_pytorch_work_on_one_core_only_meanw
 
     from kentrag.torch_threads import single_threaded
 
-    torch.set_num_threads(2)  # as kentrag.embedding.load_embedding does: OpenMP's and MKL's counts of this thread
+    torch.set_num_threads(2)  # as kentrag.core.embedding.load_embedding does: OpenMP's and MKL's counts of this thread
     matrix, vector = torch.randn(20_000, 384), torch.randn(384)
 
     def process_over_thread_cpu() -> float:

@@ -148,7 +148,7 @@ def test_second_run_changes_nothing(ingested: SimpleNamespace) -> None:
 
 
 def test_good_documents_still_answer(ingested: SimpleNamespace) -> None:
-    from kentrag.assistant import Assistant
+    from kentrag.answer.assistant import Assistant
 
     answer = Assistant(ingested.settings).ask("How many sensors did the Rize smart harbour project install?")
     assert answer.found and {c.passage.doc_id for c in answer.citations} == {"good-en.txt"}

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import make_settings
+from kentrag.ingest.sync import EMBED_BATCH
 from robustness import Spawned, assert_consistent, assert_same_index, index_snapshot, run_cli, small_corpus
-
-from ingest.sync import EMBED_BATCH
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from kentrag.eval.runner import DEFAULT_SET
 from robustness import free_port
-
-from eval.runner import DEFAULT_SET
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +85,7 @@ def test_20_sessions_share_one_assistant(assistant, alone: dict[Turn, dict], cap
 
 
 def test_20_sessions_through_the_app_api(corpus_settings, alone: dict[Turn, dict], capsys) -> None:
-    server = pytest.importorskip("app.server", reason="the web app (app/server.py) is not there yet")
+    server = pytest.importorskip("kentrag.app.server", reason="the web app (app/server.py) is not there yet")
     from gradio_client import Client
 
     demo, url = server.start(corpus_settings, "127.0.0.1", free_port())

@@ -8,8 +8,8 @@ import pytest
 from conftest import make_settings
 from robustness import free_port, run_cli
 
+from kentrag.answer.extractive import LEADS, OTHER_LANGUAGE_NOTE
 from kentrag.cli import build_parser
-from kentrag.generators.extractive import LEADS, OTHER_LANGUAGE_NOTE
 
 INJECTION = """Ankara Metro Project Notes
 
@@ -29,7 +29,7 @@ QUESTIONS = (
 
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory: pytest.TempPathFactory):
-    from kentrag.assistant import Assistant
+    from kentrag.answer.assistant import Assistant
 
     base = tmp_path_factory.mktemp("injection")
     corpus = base / "corpus"
@@ -64,7 +64,7 @@ def test_serve_binds_loopback_unless_told_otherwise() -> None:
 
 
 def test_optional_login_from_kentrag_auth(corpus_settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    server = pytest.importorskip("app.server", reason="the web app (app/server.py) is not there yet")
+    server = pytest.importorskip("kentrag.app.server", reason="the web app (app/server.py) is not there yet")
     from gradio_client import Client
 
     monkeypatch.setenv("KENTRAG_AUTH", "kent:gizli-şifre")
@@ -82,7 +82,7 @@ def test_optional_login_from_kentrag_auth(corpus_settings, monkeypatch: pytest.M
 
 
 def test_malformed_login_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    server = pytest.importorskip("app.server", reason="the web app (app/server.py) is not there yet")
+    server = pytest.importorskip("kentrag.app.server", reason="the web app (app/server.py) is not there yet")
     monkeypatch.setenv("KENTRAG_AUTH", "no-colon-here")
     with pytest.raises(SystemExit, match='KENTRAG_AUTH must be "user:password"'):
         server.login()

@@ -1,6 +1,6 @@
 """Sentence spans: exact offsets, abbreviations kept inside their sentence."""
 
-from kentrag.sentences import sentence_spans
+from kentrag.core.sentences import sentence_spans
 
 
 def sentences(text: str) -> list[str]:
@@ -35,7 +35,7 @@ def test_turkish_ordinals_do_not_split_but_years_do() -> None:
 
 
 def test_sentence_texts_of_a_chunk() -> None:
-    from kentrag.sentences import sentence_texts
+    from kentrag.core.sentences import sentence_texts
 
     assert sentence_texts("Tesla 1856'da doğdu. Smiljan'da büyüdü, sonra Graz'da okudu.") == [
         "Tesla 1856'da doğdu.", "Smiljan'da büyüdü, sonra Graz'da okudu."]

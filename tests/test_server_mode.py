@@ -11,13 +11,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+import kentrag.index.retriever
+import kentrag.index.store
 import pytest
 from conftest import CORPUS, make_settings
+from kentrag.eval.runner import DEFAULT_SET
+from kentrag.index.store import StoreUnavailable
 from robustness import Spawned, assert_same_index, free_port, index_snapshot, run_cli, small_corpus
 
-from eval.runner import DEFAULT_SET
-from index.store import StoreUnavailable
-from kentrag.config import Settings
+from kentrag.core.settings import Settings
 
 pytestmark = pytest.mark.server
 
@@ -109,11 +111,10 @@ def test_ingest_ask_and_eval_use_the_server(served: Settings, server: ChromaServ
 
 def test_server_down_is_a_clear_error_and_recovers(served: Settings, server: ChromaServer,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import index.retriever
-    from kentrag.assistant import Assistant
+    from kentrag.answer.assistant import Assistant
 
     assistant = Assistant(served)  # connected while the server is up
-    monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 0)
+    monkeypatch.setattr(kentrag.index.retriever, "EXACT_SEARCH_LIMIT", 0)
     large = Assistant(served)  # searches a graph, as for a large index
     assert assistant.ask(QUESTION).found and large.ask(QUESTION).found
     data, env = str(served.data_dir), server_env(server)
@@ -174,7 +175,7 @@ def test_a_restart_reads_the_saved_copy_and_patches_in_what_another_process_inge
         server: ChromaServer, tmp_path: Path) -> None:
     """The saved copy with a Chroma server: its write token and manifest live on the server, the copy in the
     local data folder; a document another process ingests through the server is patched into the next start."""
-    from kentrag.assistant import Assistant
+    from kentrag.answer.assistant import Assistant
 
     data, env = tmp_path / "data", server_env(server, collection="copies")
     settings = server_settings(server, data, CORPUS, collection="copies")

@@ -10,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import kentrag.index.retriever
+import kentrag.index.store
 import pytest
+from kentrag.index.retriever import HybridRetriever
+from kentrag.index.snapshot_cache import SnapshotCache
+from kentrag.index.store import Store
 
-import index.retriever
-from index.retriever import HybridRetriever
-from index.snapshot_cache import SnapshotCache
-from index.store import Store
-from kentrag.embedding import load_embedding
+from kentrag.core.embedding import load_embedding
 from tests.conftest import make_settings
 from tests.test_retrieval import DOCUMENTS, add_change_remove, synced_index
 
@@ -38,7 +39,7 @@ def reopened(syncer, snapshot_cache: bool = True) -> HybridRetriever:
 def test_a_restarted_retriever_reads_the_saved_copy_and_answers_the_same(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph: bool) -> None:
     if graph:
-        monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 3)
+        monkeypatch.setattr(kentrag.index.retriever, "EXACT_SEARCH_LIMIT", 3)
     syncer, first = synced_index(tmp_path / "docs", tmp_path / "index")
     assert first.load_source == "chroma" and first.saved_copy.path.exists()
     second = reopened(syncer)
@@ -54,7 +55,7 @@ def test_documents_added_or_removed_since_the_copy_are_patched_into_it(
     """As after `kentrag ingest` in another process: the restart reads the copy and only the changed
     documents, answers as a full read does, and saves the patched copy for the next restart."""
     if graph:
-        monkeypatch.setattr(index.retriever, "EXACT_SEARCH_LIMIT", 3)
+        monkeypatch.setattr(kentrag.index.retriever, "EXACT_SEARCH_LIMIT", 3)
     folder = tmp_path / "docs"
     syncer, _ = synced_index(folder, tmp_path / "index", ("metro.txt", "library.txt", "parklar.txt"))
     report = add_change_remove(syncer, folder, add="su.txt", change="library.txt", remove="parklar.txt")

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from kentrag.generators.llm import GenerationError, chunk_text
+from kentrag.answer.llm import GenerationError, chunk_text
 
 CONTEXT_TOKENS = 4096
 _DONE = object()

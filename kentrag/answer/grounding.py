@@ -12,10 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.keyword import keyword_tokens
-from index.retriever import Passage
-from kentrag.generators.base import GenerationRequest, Quote
-from kentrag.sentences import sentence_spans
+from kentrag.answer.base import GenerationRequest, Quote
+from kentrag.core.language import keyword_tokens
+from kentrag.core.sentences import sentence_spans
+from kentrag.core.types import Passage
 
 NOT_FOUND = {
     "tr": "Bu sorunun yanıtını belgelerde bulamadım.",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from kentrag.generators import grounding
-from kentrag.generators.base import GenerationRequest, Piece
+from kentrag.answer import grounding
+from kentrag.answer.base import GenerationRequest, Piece
 
 # Enough for three cited sentences in Turkish (which takes ~2x the tokens of English).
 MAX_TOKENS = 256

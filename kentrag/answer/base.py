@@ -8,7 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.retriever import Passage
+from kentrag.core.types import Passage
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.retriever import HybridRetriever, Passage
-from index.store import Store, store_errors
-from kentrag.config import Settings
-from kentrag.embedding import load_embedding
-from kentrag.generators import grounding
-from kentrag.generators.base import GenerationRequest, Generator, Piece, Quote
-from kentrag.generators.grounding import NOT_FOUND
-from kentrag.generators.llm import GenerationError
-from kentrag.generators.registry import build_generators, unavailable
-from kentrag.language import detect_language
+from kentrag.answer import grounding
+from kentrag.answer.base import GenerationRequest, Generator, Piece, Quote
+from kentrag.answer.grounding import NOT_FOUND
+from kentrag.answer.llm import GenerationError
+from kentrag.answer.registry import build_generators, unavailable
+from kentrag.core.embedding import load_embedding
+from kentrag.core.language import detect_language
+from kentrag.core.settings import Settings
+from kentrag.core.types import Passage
+from kentrag.index.retriever import HybridRetriever
+from kentrag.index.store import Store, store_errors
 
 # When no retrieved passage reaches this e5 cosine similarity, the documents are taken not to answer.
 # Calibrated on the eval set (best refusal accuracy): off-topic questions fall below it; near-miss

@@ -62,7 +62,7 @@ class Settings:
     top_k: int = field(default_factory=lambda: _env_int("KENTRAG_TOP_K", 5))
     generator: str = field(default_factory=lambda: os.environ.get("KENTRAG_GENERATOR", "extractive"))
     torch_threads: int = field(default_factory=lambda: _env_int("KENTRAG_TORCH_THREADS", 2))
-    # Passages embedded in bfloat16 where the CPU computes it natively (kentrag.embedding.passage_precision):
+    # Passages embedded in bfloat16 where the CPU computes it natively (kentrag.core.embedding.passage_precision):
     # "auto", "on" or "off".
     passage_bfloat16: str = field(default_factory=lambda: os.environ.get("KENTRAG_PASSAGE_BFLOAT16", "auto"))
     # "use" stores multilingual USE vectors beside the main ones for cross-lingual retrieval; "" turns it off.

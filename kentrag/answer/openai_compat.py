@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from kentrag.generators.llm import GenerationError, chunk_text
+from kentrag.answer.llm import GenerationError, chunk_text
 
 TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.keyword import keyword_tokens
-from kentrag.generators.base import GenerationRequest, Piece, Quote
-from kentrag.language import is_stopword, tokenize_words
-from kentrag.sentences import sentence_spans
+from kentrag.answer.base import GenerationRequest, Piece, Quote
+from kentrag.core.language import is_stopword, keyword_tokens, tokenize_words
+from kentrag.core.sentences import sentence_spans
 
 LEADS = {
     "tr": "Belgelere göre:",

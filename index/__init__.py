@@ -1,0 +1,1 @@
+"""The Chroma store and retrieval over it."""

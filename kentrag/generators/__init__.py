@@ -1,1 +1,0 @@
-"""Answer generators behind one interface, one backend per module."""
