@@ -65,11 +65,9 @@ class Settings:
     # Passages embedded in bfloat16 where the CPU computes it natively (kentrag.core.embedding.passage_precision):
     # "auto", "on" or "off".
     passage_bfloat16: str = field(default_factory=lambda: os.environ.get("KENTRAG_PASSAGE_BFLOAT16", "auto"))
-    # "use" stores multilingual USE vectors beside the main ones for cross-lingual retrieval; "" turns it off.
-    second_embedder: str = field(default_factory=lambda: os.environ.get("KENTRAG_SECOND_EMBEDDER", "use"))
-    # For indexes from 5,000 chunks on, a question's USE vector made in a child process on another core while
-    # the retriever searches (kentrag.query_worker); off, or on a single core, always made in this process.
-    query_worker: bool = field(default_factory=lambda: _env_flag("KENTRAG_QUERY_WORKER", True))
+    # USE (Google's multilingual Universal Sentence Encoder) vectors stored beside e5's for cross-lingual
+    # retrieval (kentrag.core.embedding.UseEmbedding); off: e5 and keywords only.
+    use_vectors: bool = field(default_factory=lambda: _env_flag("KENTRAG_USE_VECTORS", True))
     # A copy of the retriever's in-memory index under data_dir, read at start-up with only the documents changed
     # since read from Chroma (index.snapshot_cache): seconds instead of ~80 s at 100k chunks, for as much disk
     # as the vectors take.

@@ -19,7 +19,7 @@ from kentrag.eval.metrics import (
     passage_matches,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVAL_SET = ROOT / "eval" / "questions.jsonl"
 CORPUS = ROOT / "corpus"
 DOC_LANG = {

@@ -116,7 +116,7 @@ def test_no_copy_is_made_or_read_while_a_killed_write_left_the_index_half_writte
         "    store.sentences.delete(where={'doc_id': 'su.txt'})\n"
         "    os._exit(9)\n")
     done = subprocess.run([sys.executable, "-c", killed_inside_a_write, str(syncer.settings.data_dir)],
-                          cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=120)
+                          cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120)
     assert done.returncode == 9, done.stderr
     assert Store(syncer.settings).write_token() is None
     first.saved_copy.clear()
@@ -162,7 +162,7 @@ def test_a_save_killed_mid_write_leaves_no_copy_and_the_next_save_removes_its_fi
         "        os._exit(9)\n"
         "SnapshotCache(Path(sys.argv[1]), {'code': 'a'}).save('token-1', [bytes(1 << 20), Killer()])\n")
     done = subprocess.run([sys.executable, "-c", killed_while_pickling, str(path)],
-                          cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=120)
+                          cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120)
     assert done.returncode == 9, done.stderr
     cache = SnapshotCache(path, {"code": "a"})
     [leftover] = tmp_path.glob("*.tmp")
