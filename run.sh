@@ -38,25 +38,32 @@ setup_model() {
     "$PY" -c "from kentrag.core.settings import Settings; from kentrag.core.embedding import resolve_model_path as r; r(Settings())"
 }
 
-setup_browser() {
-    if [ -x /usr/bin/chromium ]; then
-        return
-    fi
-    log "installing Debian's chromium for the browser tests"
-    as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+# Debian packages: Tesseract with Turkish and English for scanned PDFs (chat and test), chromium for the
+# browser tests. Installed once; without root (and no sudo) the chat still starts and scanned PDFs are skipped
+# with a reason.
+apt_install() {
+    local missing=()
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
+
+OCR_PACKAGES=(tesseract-ocr tesseract-ocr-tur tesseract-ocr-eng)
 
 case "${1:-}" in
     chat)
         setup_python ""
+        apt_install "${OCR_PACKAGES[@]}" || log "without Tesseract, scanned PDFs are skipped with a reason"
         setup_model
         shift
         exec "$VENV/bin/kentrag" serve "$@"
         ;;
     test)
         setup_python "[test,llm]"
-        setup_browser
+        apt_install "${OCR_PACKAGES[@]}" chromium
         setup_model
         log "fetching SmolLM2 for the LLM generator tests"
         "$VENV/bin/kentrag" setup-llm --model smollm2

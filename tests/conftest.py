@@ -1,8 +1,11 @@
-"""Shared fixtures: real settings in temporary folders, and one real index of the bundled corpus per session."""
+"""Shared fixtures (real settings in temporary folders, one real index of the bundled corpus per session) and the
+two tiers: modules marked `fast` test pure functions; every other test counts as `slow` (model, Chroma, browser).
+`pytest -m "not slow"` runs the fast tier and fails if any of it loaded the heavy stack."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,25 @@ from kentrag.core.settings import Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPUS = PROJECT / "corpus"
+# What the fast tier must never load: the model, the index and the web app.
+HEAVY_MODULES = ("torch", "chromadb", "sentence_transformers", "llama_index", "gradio")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test not marked fast is slow."""
+    for item in items:
+        if item.get_closest_marker("fast") is None:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In a fast-tier run (-m "not slow"), fail when a test loaded a heavy library."""
+    if session.config.getoption("markexpr", "").replace(" ", "") != "notslow":
+        return
+    loaded = [name for name in HEAVY_MODULES if name in sys.modules]
+    if loaded:
+        print(f"\nthe fast tier loaded {', '.join(loaded)}: a test marked fast is not pure", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides: object) -> Settings:
