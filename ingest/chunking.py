@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from kentrag.ingest.readers import LoadedDocument
+from bisect import bisect_right
+
+from kentrag.ingest.document import LoadedDocument, PageStarts
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -24,6 +26,19 @@ def make_splitter(settings: Settings) -> SentenceSplitter:
     )
 
 
+def page_at(pages: PageStarts, offset: int) -> int:
+    """The number of the page that holds character `offset` of a paged document's text."""
+    return pages[max(bisect_right([start for start, _ in pages], offset) - 1, 0)][1]
+
+
+def page_metadata(pages: PageStarts, start: int, end: int) -> dict[str, int]:
+    """'page' and 'page_end' (first and last page) of the text span [start, end); {} for an unpaged document
+    (Chroma metadata cannot hold None: a missing key means "no page")."""
+    if not pages:
+        return {}
+    return {"page": page_at(pages, start), "page_end": page_at(pages, max(end - 1, start))}
+
+
 def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
     """Stable chunk id: the same document content always gives the same ids."""
     return f"{doc_id}#{content_hash[:12]}#{index}"
@@ -39,12 +54,13 @@ def chunk_document(document: LoadedDocument, splitter: SentenceSplitter) -> list
         metadata = {
             "doc_id": document.doc_id,
             "title": document.title,
-            "source": document.path.name,
+            "source": document.source,
             "language": document.language,
             "chunk_index": index,
             "start_char": start,
             "end_char": start + len(node.text),
             "content_hash": document.content_hash,
+            **page_metadata(document.pages, start, start + len(node.text)),
         }
         chunks.append(
             TextNode(

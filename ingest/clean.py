@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 _EXCESS_NEWLINES = re.compile(r"\n{3,}")
 _KEPT_CONTROLS = frozenset("\n\t")
+_PAGE_SEPARATOR = "\n\n"
 
 
 def _drop_controls(text: str) -> str:
@@ -23,3 +25,24 @@ def clean_text(text: str) -> str:
     text = _drop_controls(text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return _EXCESS_NEWLINES.sub("\n\n", text).strip()
+
+
+def clean_pages(pages: Iterable[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Clean each (page number, text) page and join the non-empty ones with a blank line.
+
+    Returns the text and the (start_char, page number) of each kept page, measured in that final text, so a
+    chunk's offsets map to its pages.
+    """
+    parts: list[str] = []
+    starts: list[tuple[int, int]] = []
+    offset = 0
+    for number, raw in pages:
+        text = clean_text(raw)
+        if not text:
+            continue
+        if parts:
+            offset += len(_PAGE_SEPARATOR)
+        starts.append((offset, number))
+        parts.append(text)
+        offset += len(text)
+    return _PAGE_SEPARATOR.join(parts), tuple(starts)

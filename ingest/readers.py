@@ -1,32 +1,33 @@
-"""Read one corpus file (txt, md, html, pdf, docx) into a cleaned LoadedDocument."""
+"""Read one corpus file (txt, md, html, pdf, docx, xlsx, pptx, odt) into a cleaned LoadedDocument."""
 
 from __future__ import annotations
 
 import codecs
-import hashlib
-import io
 import os
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import docx
-import pypdf
 from bs4 import BeautifulSoup, UnicodeDammit
 from bs4.element import PreformattedString, Tag
 from charset_normalizer import from_bytes
-from docx.document import Document as DocxDocument
-from docx.table import Table
-from docx.text.paragraph import Paragraph
 from kentrag.ingest.clean import clean_text
+from kentrag.ingest.document import (
+    Extracted,
+    LoadedDocument,
+    UnreadableDocument,
+    content_hash,
+    shorten_title,
+)
+from kentrag.ingest.ocr import OcrOptions
+from kentrag.ingest.office import extract_docx, extract_odt, extract_pptx, extract_xlsx
+from kentrag.ingest.pdf import extract_pdf
 
 from kentrag.core.language import detect_language
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".xlsx", ".pptx", ".odt")
 
-TITLE_MAX_CHARS = 120
 _MIB = 1024 * 1024
 _BINARY_MESSAGE = "not valid text in any supported encoding (binary file?)"
 _EMPTY_MESSAGE = "empty document (no text)"
@@ -58,27 +59,6 @@ _MD_LINE_PREFIX = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)+")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|`+)")
 _WHITESPACE = re.compile(r"\s+")
-
-
-class UnreadableDocument(Exception):
-    """A file that cannot be turned into text; the message says why, for people."""
-
-
-@dataclass(frozen=True)
-class LoadedDocument:
-    """One corpus file as cleaned text plus metadata."""
-
-    doc_id: str
-    path: Path
-    text: str
-    title: str
-    language: str
-    content_hash: str
-
-
-def content_hash(data: bytes) -> str:
-    """SHA-256 hex digest of the raw file bytes."""
-    return hashlib.sha256(data).hexdigest()
 
 
 # --- text decoding -------------------------------------------------------------------------------
@@ -150,17 +130,6 @@ def decode_text(data: bytes) -> str:
 # --- titles --------------------------------------------------------------------------------------
 
 
-def _shorten(line: str) -> str:
-    """Collapse whitespace and cut to TITLE_MAX_CHARS at a word boundary, marking the cut with '…'."""
-    line = _WHITESPACE.sub(" ", line).strip()
-    if len(line) <= TITLE_MAX_CHARS:
-        return line
-    cut = line[: TITLE_MAX_CHARS - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-–—") + "…"
-
-
 def _strip_markdown(line: str) -> str:
     """Plain text of one markdown line: no heading/list/quote prefix, links as their text, no emphasis."""
     line = _MD_LINE_PREFIX.sub("", line)
@@ -172,27 +141,27 @@ def plain_text_title(text: str) -> str | None:
     """First markdown heading, else the first non-empty line (preferring one of 2+ words), shortened."""
     heading = _MD_HEADING.search(text)
     if heading and _strip_markdown(heading.group(1)):
-        return _shorten(_strip_markdown(heading.group(1)))
+        return shorten_title(_strip_markdown(heading.group(1)))
     lines = [plain for plain in map(_strip_markdown, text.split("\n")) if plain]
     multiword = [line for line in lines if " " in line]
     candidates = multiword or lines
-    return _shorten(candidates[0]) if candidates else None
+    return shorten_title(candidates[0]) if candidates else None
 
 
 # --- per-format extractors: bytes -> (text, title or None) ----------------------------------------
 
 
-def _extract_plain(data: bytes) -> tuple[str, str | None]:
+def _extract_plain(data: bytes) -> Extracted:
     """Text and markdown files."""
     text = clean_text(decode_text(data))
-    return text, plain_text_title(text)
+    return Extracted(text, plain_text_title(text))
 
 
 def _html_title(soup: BeautifulSoup) -> str | None:
     """<title>, else the first <h1>."""
     for tag in (soup.title, soup.find("h1")):
         if isinstance(tag, Tag) and tag.get_text(strip=True):
-            return _shorten(tag.get_text(" "))
+            return shorten_title(tag.get_text(" "))
     return None
 
 
@@ -213,7 +182,7 @@ def _html_body_text(root: Tag) -> str:
     return "\n".join(line.strip() for line in root.get_text().split("\n"))
 
 
-def _html_markup(data: bytes) -> str:
+def decode_html(data: bytes) -> str:
     """Decode HTML: BOM or UTF-16 as plain text, else strict UTF-8, declared charset, Turkish cp1254."""
     if _bom_encoding(data) or _utf16_without_bom(data):
         return decode_text(data)
@@ -225,79 +194,24 @@ def _html_markup(data: bytes) -> str:
     return markup
 
 
-def _extract_html(data: bytes) -> tuple[str, str | None]:
+def _extract_html(data: bytes) -> Extracted:
     """HTML: visible body text; title from <title> or the first <h1>."""
-    soup = BeautifulSoup(_html_markup(data), "lxml")
+    soup = BeautifulSoup(decode_html(data), "lxml")
     title = _html_title(soup)
-    return clean_text(_html_body_text(soup.body or soup)), title
+    return Extracted(clean_text(_html_body_text(soup.body or soup)), title)
 
 
-def _open_pdf(data: bytes) -> pypdf.PdfReader:
-    """A PdfReader, decrypted with the empty password if the file is encrypted."""
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
-        raise UnreadableDocument("PDF is encrypted")
-    return reader
-
-
-def _extract_pdf(data: bytes) -> tuple[str, str | None]:
-    """PDF: page texts joined with a blank line."""
-    try:
-        reader = _open_pdf(data)
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except UnreadableDocument:
-        raise
-    except Exception as error:  # pypdf raises many exception types on damaged files
-        raise UnreadableDocument(f"PDF is damaged: {error}") from error
-    text = clean_text("\n\n".join(pages))
-    if not text:
-        raise UnreadableDocument("PDF has no extractable text (scanned images?)")
-    return text, None
-
-
-def _docx_blocks(document: DocxDocument) -> list[str]:
-    """Paragraph texts and table cell texts in document order (merged cells once)."""
-    blocks: list[str] = []
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
-            blocks.append(item.text)
-        elif isinstance(item, Table):
-            for row in item.rows:
-                seen: set[int] = set()
-                for cell in row.cells:
-                    if id(cell._tc) not in seen:
-                        seen.add(id(cell._tc))
-                        blocks.append(cell.text)
-    return blocks
-
-
-def _docx_title(document: DocxDocument) -> str | None:
-    """First non-empty paragraph styled Title or Heading N."""
-    for paragraph in document.paragraphs:
-        style = paragraph.style.name if paragraph.style is not None else ""
-        if (style == "Title" or style.startswith("Heading")) and paragraph.text.strip():
-            return _shorten(paragraph.text)
-    return None
-
-
-def _extract_docx(data: bytes) -> tuple[str, str | None]:
-    """DOCX: paragraphs and table cells joined with newlines."""
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as error:  # python-docx raises zip, XML and package errors
-        raise UnreadableDocument("DOCX is not a valid Word file") from error
-    return clean_text("\n".join(_docx_blocks(document))), _docx_title(document)
-
-
-_EXTRACTORS: dict[str, Callable[[bytes], tuple[str, str | None]]] = {
+_EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {
     ".txt": _extract_plain,
     ".md": _extract_plain,
     ".markdown": _extract_plain,
     ".html": _extract_html,
     ".htm": _extract_html,
-    ".pdf": _extract_pdf,
-    ".docx": _extract_docx,
-}
+    ".docx": extract_docx,
+    ".xlsx": extract_xlsx,
+    ".pptx": extract_pptx,
+    ".odt": extract_odt,
+}  # and ".pdf": extract_pdf, which takes OCR options too
 
 
 def document_id(path: Path, root: Path) -> str:
@@ -321,24 +235,27 @@ def read_limited(path: Path, max_mb: int) -> bytes:
     return data
 
 
-def read_document(path: Path, root: Path, data: bytes | None = None) -> LoadedDocument:
-    """Read and clean one file; raise UnreadableDocument with a human reason if that is impossible."""
+def read_document(path: Path, root: Path, data: bytes | None = None, ocr: OcrOptions | None = None) -> LoadedDocument:
+    """Read and clean one file; raise UnreadableDocument with a human reason if that is impossible.
+
+    `ocr` bounds and reports the OCR of scanned PDF pages (default: OcrOptions()).
+    """
     suffix = path.suffix.lower()
-    extractor = _EXTRACTORS.get(suffix)
-    if extractor is None:
+    if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(f"unsupported file type {suffix or '(no extension)'}")
     if data is None:
         data = path.read_bytes()
     if not data.strip():
         raise UnreadableDocument(_EMPTY_MESSAGE)
-    text, title = extractor(data)
-    if not text:
+    extracted = extract_pdf(data, ocr or OcrOptions()) if suffix == ".pdf" else _EXTRACTORS[suffix](data)
+    if not extracted.text:
         raise UnreadableDocument(_EMPTY_MESSAGE)
     return LoadedDocument(
         doc_id=document_id(path, root),
         path=path,
-        text=text,
-        title=title or unicodedata.normalize("NFC", path.stem),
-        language=detect_language(text),
+        text=extracted.text,
+        title=extracted.title or unicodedata.normalize("NFC", path.stem),
+        language=detect_language(extracted.text),
         content_hash=content_hash(data),
+        pages=extracted.pages,
     )

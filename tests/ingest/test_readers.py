@@ -14,9 +14,9 @@ import docx
 import pypdf
 import pytest
 from kentrag.ingest.clean import clean_text
+from kentrag.ingest.document import TITLE_MAX_CHARS
 from kentrag.ingest.readers import (
     SUPPORTED_SUFFIXES,
-    TITLE_MAX_CHARS,
     LoadedDocument,
     UnreadableDocument,
     content_hash,
@@ -144,7 +144,7 @@ def test_empty_documents_are_rejected(tmp_path: Path, data: bytes) -> None:
         read(tmp_path, "empty.txt", data)
 
 
-@pytest.mark.parametrize("name", ["table.xlsx", "README", "photo.PNG"])
+@pytest.mark.parametrize("name", ["table.xls", "README", "photo.PNG"])
 def test_unsupported_suffix(tmp_path: Path, name: str) -> None:
     with pytest.raises(UnreadableDocument, match="unsupported file type"):
         read(tmp_path, name, b"some text")
@@ -155,7 +155,9 @@ def test_suffix_is_case_insensitive(tmp_path: Path) -> None:
 
 
 def test_supported_suffixes_constant() -> None:
-    assert SUPPORTED_SUFFIXES == (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+    assert SUPPORTED_SUFFIXES == (
+        ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".xlsx", ".pptx", ".odt"
+    )
 
 
 # --- ids, hashes, metadata ------------------------------------------------------------------------
@@ -285,6 +287,7 @@ def test_html_without_visible_text_is_empty(tmp_path: Path) -> None:
 def test_pdf_pages_joined_with_blank_line(tmp_path: Path) -> None:
     doc = read(tmp_path, "report.pdf", make_pdf(["Smart city protocol\nsigned in Izmir", "Second page"]))
     assert doc.text == "Smart city protocol\nsigned in Izmir\n\nSecond page"
+    assert doc.pages == ((0, 1), (doc.text.index("Second"), 2))
     assert doc.title == "report"
     assert doc.language == "en"
 
