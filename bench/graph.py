@@ -1,7 +1,7 @@
 """`kentrag bench graph`: how many of the exact nearest chunks the HNSW graph of a large index finds, how fast.
 
-Above `index.retriever.EXACT_SEARCH_LIMIT` chunks the dense candidates come from a graph (index.graph) instead
-of an exact scan. Random vectors cannot tell its recall (every point is about as near as any other), so this
+Above `index.snapshot.EXACT_SEARCH_LIMIT` chunks the dense candidates come from a graph (index.dense_search)
+instead of an exact scan. Random vectors cannot tell its recall (every point is about as near as any other), so this
 embeds real text: the documents of a folder (`--texts`; the bundled corpus by default, `/usr/share/doc` on a
 Debian machine gives ~50k chunks), chunked and embedded as ingest does it, cached under bench/.cache. Queries:
 XQuAD questions in both languages, and held-out chunks of the folder (every 20th, with the query prompt).
@@ -19,9 +19,9 @@ import torch
 from kentrag.bench.data import PROJECT, XQUAD_FILES, load_squad
 from kentrag.bench.indexes import CACHE_DIR
 from kentrag.bench.table import markdown_table
-from kentrag.index.arrays import top_rows
-from kentrag.index.graph import DenseGraph
-from kentrag.index.retriever import CANDIDATES, EXACT_SEARCH_LIMIT
+from kentrag.index.dense_search import ExactSearch, GraphSearch
+from kentrag.index.retriever import CANDIDATES
+from kentrag.index.snapshot import EXACT_SEARCH_LIMIT
 from kentrag.ingest.chunking import chunk_document, make_splitter
 from kentrag.ingest.readers import UnreadableDocument, read_document, read_limited
 from kentrag.ingest.sync import SyncReport, discover
@@ -31,7 +31,7 @@ from tqdm import tqdm
 from kentrag.core.embedding import embed_passages, load_embedding
 from kentrag.core.settings import Settings
 
-BREADTHS = (64, 128, 256)  # index.graph.SEARCH_BREADTH is one of them
+BREADTHS = (64, 128, 256)  # index.dense_search.SEARCH_BREADTH is one of them
 NEAREST = 2 * CANDIDATES  # what the retriever asks the graph of a two-language index for
 HELD_OUT_EVERY = 20
 EMBED_SLICE = 1024
@@ -109,12 +109,13 @@ def run_graph(texts_folder: Path | None, smoke: bool, settings: Settings) -> dic
     query_sets = {"XQuAD questions": embedded(questions, settings, "query"),
                   "held-out chunks": embedded(held_out[: 2 * sizes["questions"]], settings, "query")}
     started = time.perf_counter()
-    graph = DenseGraph.build(pool)
+    graph = GraphSearch.build(pool)
+    exact = ExactSearch(pool)
     build_seconds = time.perf_counter() - started
     rows = []
     for name, queries in query_sets.items():
         truth = exact_nearest(pool, queries, NEAREST)
-        scan = search_rows("exact scan", lambda q: top_rows(pool, q, NEAREST), queries, truth)
+        scan = search_rows("exact scan", lambda q: exact.nearest_rows(q, NEAREST), queries, truth)
         rows.append({"queries": name, **scan})
         for breadth in BREADTHS:
             graph.index.expansion_search = breadth

@@ -39,7 +39,7 @@ def write_files(paragraphs: list[Paragraph], folder: Path) -> None:
 def bench_settings(settings: Settings, data_dir: Path) -> Settings:
     """The user's model and chunking settings on a local index in `data_dir`, with USE vectors stored
     (the USE baseline reads them)."""
-    return replace(settings, data_dir=data_dir, chroma_host=None, second_embedder="use")
+    return replace(settings, data_dir=data_dir, chroma_host=None, use_vectors=True)
 
 
 def build_index(paragraphs: list[Paragraph], settings: Settings, name: str,

@@ -25,20 +25,20 @@ class ChunkTable:
     texts: list[str]
     languages: np.ndarray
     vectors: np.ndarray
-    second: np.ndarray
+    use: np.ndarray
 
     @classmethod
     def from_store(cls, store: Store) -> ChunkTable:
         got = get_all(store.chunks, ["documents", "metadatas", "embeddings"])
         metas = got["metadatas"]
-        second = store.second.get(ids=got["ids"], include=["embeddings"])
-        by_id = dict(zip(second["ids"], second["embeddings"]))
+        use = store.use_chunks.get(ids=got["ids"], include=["embeddings"])
+        by_id = dict(zip(use["ids"], use["embeddings"]))
         return cls(
             ids=list(got["ids"]), doc_ids=[m["doc_id"] for m in metas],
             texts=[f"{m.get('title', '')}\n{t}" for m, t in zip(metas, got["documents"])],
             languages=np.asarray([m["language"] for m in metas]),
             vectors=np.asarray(got["embeddings"], dtype=np.float32),
-            second=np.asarray([by_id[i] for i in got["ids"]], dtype=np.float32),
+            use=np.asarray([by_id[i] for i in got["ids"]], dtype=np.float32),
         )
 
     @property
@@ -84,7 +84,7 @@ def baseline_methods(table: ChunkTable) -> dict[str, Method]:
         return docs(table.vectors @ v)
 
     def use(q: str, v: np.ndarray, u: np.ndarray) -> np.ndarray:
-        return docs(table.second @ u)
+        return docs(table.use @ u)
 
     def keyword(index: KeywordIndex) -> Method:
         return lambda q, v, u: docs(index.scores(q))

@@ -1,10 +1,10 @@
 """What a restart costs: a fresh process loads a retriever over a benchmark index and answers one question.
 
-`kentrag bench speed` runs this in a child process per index size, once reading the retriever's saved copy and
-once reading Chroma, so the peak memory printed is that of the load alone (a restarted app), not of the
-benchmark process with every index it has opened:
+`kentrag bench speed` runs this in a child process per index size, once reading the snapshot cache and once
+reading Chroma, so the peak memory printed is that of the load alone (a restarted app), not of the benchmark
+process with every index it has opened:
 
-    python -m bench.restart DATA_DIR copy|chroma
+    python -m kentrag.bench.restart DATA_DIR cache|chroma
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from kentrag.index.store import Store
 from kentrag.core.embedding import load_embedding
 from kentrag.core.settings import Settings
 
-SOURCES = ("copy", "chroma")
+SOURCES = ("cache", "chroma")
 
 
 def peak_memory_mb(pid: int | str = "self") -> float:
@@ -36,9 +36,9 @@ def peak_memory_mb(pid: int | str = "self") -> float:
 
 
 def measure_restart(data_dir: Path, source: str) -> dict:
-    """Seconds to load the retriever (from its saved copy, or from Chroma with the copy off) and this process's
-    peak memory after one question; the model is loaded first, its memory shown apart."""
-    settings = bench_settings(Settings(), data_dir).with_overrides(snapshot_cache=source == "copy")
+    """Seconds to load the retriever (from the snapshot cache, or from Chroma with the cache off) and this
+    process's peak memory after one question; the model is loaded first, its memory shown apart."""
+    settings = bench_settings(Settings(), data_dir).with_overrides(snapshot_cache=source == "cache")
     embedding = load_embedding(settings)
     embedding.get_query_embedding("warm-up")
     model_mb = peak_memory_mb()
@@ -53,5 +53,5 @@ def measure_restart(data_dir: Path, source: str) -> dict:
 if __name__ == "__main__":
     folder, chosen = sys.argv[1:]
     if chosen not in SOURCES:
-        raise SystemExit(f"usage: python -m bench.restart DATA_DIR {'|'.join(SOURCES)}")
+        raise SystemExit(f"usage: python -m kentrag.bench.restart DATA_DIR {'|'.join(SOURCES)}")
     print(json.dumps(measure_restart(Path(folder), chosen)))

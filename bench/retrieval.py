@@ -24,9 +24,8 @@ from kentrag.eval.metrics import hit_at_k, mrr_at_k, ndcg_at_k
 from kentrag.index.retriever import HybridRetriever
 from tqdm import tqdm
 
-from kentrag.core.embedding import load_embedding, load_second_embedding
+from kentrag.core.embedding import load_embedding, load_use_embedding
 from kentrag.core.settings import Settings
-from kentrag.query_worker import PendingVector
 
 DEPTH = 10
 METRICS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
@@ -39,7 +38,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 class CachedQueryEmbedding:
-    """The production embedders with the questions' vectors computed in one batch beforehand (same vectors)."""
+    """The production embedders (e5's `get_query_embedding`, USE's `encode_query`) with the questions' vectors
+    computed in one batch beforehand (the same vectors)."""
 
     def __init__(self, vectors: dict[str, np.ndarray]) -> None:
         self.vectors = vectors
@@ -47,8 +47,8 @@ class CachedQueryEmbedding:
     def get_query_embedding(self, query: str) -> list[float]:
         return self.vectors[query].tolist()
 
-    def query_vector_soon(self, text: str, in_worker: bool = False) -> PendingVector:
-        return PendingVector(lambda: self.vectors[text])
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.vectors[text]
 
 
 def encode_queries(texts: list[str], settings: Settings, cache_dir: Path) -> tuple[dict, dict]:
@@ -62,7 +62,7 @@ def encode_queries(texts: list[str], settings: Settings, cache_dir: Path) -> tup
         model = load_embedding(settings)._model  # the SentenceTransformer behind llama-index's wrapper
         e5 = model.encode(texts, prompt_name="query", normalize_embeddings=True, batch_size=32,
                           show_progress_bar=True)
-        use = load_second_embedding(replace(settings, second_embedder="use")).encode(texts)
+        use = load_use_embedding(replace(settings, use_vectors=True)).encode(texts)
         cache_dir.mkdir(parents=True, exist_ok=True)
         np.savez(cache, e5=e5, use=use)
     return dict(zip(texts, e5)), dict(zip(texts, use))
@@ -87,7 +87,7 @@ def default_ranking(retriever: HybridRetriever, query: str, exclude: str | None)
     of the pool before scoring, not only out of the ranking: left in, it would still shape the fusion (its
     language's centring), which made the hard mixed split look easier than it is."""
     docs: list[str] = []
-    for passage in retriever.retrieve(query, k=6 * DEPTH, exclude={exclude} if exclude else frozenset()):
+    for passage in retriever.retrieve(query, k=6 * DEPTH, exclude={exclude} if exclude else frozenset()).passages:
         if passage.doc_id not in docs:
             docs.append(passage.doc_id)
     return docs[:DEPTH]
@@ -104,7 +104,7 @@ def evaluate(splits: list[Split], datasets: list[Dataset], settings: Settings, c
         table = ChunkTable.from_store(store)
         methods: dict[str, Method] = baseline_methods(table)
         documents = table.documents
-        retriever = HybridRetriever(store, CachedQueryEmbedding(e5), second_embedding=CachedQueryEmbedding(use))
+        retriever = HybridRetriever(store, CachedQueryEmbedding(e5), use_embedding=CachedQueryEmbedding(use))
         for split in [s for s in splits if s.pool == pool]:
             for q in tqdm(split.questions, desc=split.name, unit="q", file=sys.stderr):
                 own = f"{q.language}-{q.key[0]:03d}-{q.key[1]:02d}.txt" if split.exclude_own else None

@@ -14,7 +14,7 @@ from tqdm import tqdm
 WORDS_PER_CHUNK = 60
 CHUNKS_PER_DOC = 5
 WRITE_BATCH = 2000
-SECOND_DIMENSION = 512  # multilingual USE v3
+USE_DIMENSION = 512  # multilingual USE v3
 SENTENCES_PER_CHUNK = 4  # a 160-token chunk holds 2.5 sentences on average in XQuAD, 3.9 in the bundled corpus
 
 
@@ -23,16 +23,15 @@ def synthetic_text(rng: np.random.Generator, vocabulary: list[str], words: int =
 
 
 def fill_store(store: Store, size: int, dimension: int, vocabulary: list[str], seed: int = 0) -> None:
-    """Add synthetic chunks until the store holds `size`, with sentence vectors and second-embedder vectors."""
+    """Add synthetic chunks until the store holds `size`, with sentence vectors and USE vectors."""
     with store.writing():
         _fill_chunks(store, size, dimension, vocabulary, seed)
         chunk_ids = [_chunk_id(row) for row in range(size)]
         sentence_ids = [sentence_id(chunk, n) for chunk in chunk_ids for n in range(SENTENCES_PER_CHUNK)]
         _fill_vectors(store.sentences, sentence_ids, dimension, seed + 2, "sentence vectors")
-        if store.second is not None:
-            _fill_vectors(store.second, chunk_ids, SECOND_DIMENSION, seed + 1, "second vectors")
-            _fill_vectors(store.second_sentences, sentence_ids, SECOND_DIMENSION, seed + 3,
-                          "second sentence vectors")
+        if store.use_chunks is not None:
+            _fill_vectors(store.use_chunks, chunk_ids, USE_DIMENSION, seed + 1, "USE vectors")
+            _fill_vectors(store.use_sentences, sentence_ids, USE_DIMENSION, seed + 3, "USE sentence vectors")
 
 
 def _unit_vectors(rng: np.random.Generator, count: int, dimension: int) -> np.ndarray:

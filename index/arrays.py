@@ -1,9 +1,8 @@
-"""Array helpers for the in-memory index copies (hot path of every query)."""
+"""Array helpers shared by the in-memory index (numpy only)."""
 
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 
 def offsets(counts: np.ndarray) -> np.ndarray:
@@ -20,16 +19,10 @@ def concatenated_ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndar
     return np.repeat(starts - firsts, counts) + np.arange(int(counts.sum())), firsts
 
 
-def float32_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The given rows of a float16 matrix as float32. Through PyTorch (zero-copy views): numpy converts
-    float16 ~5× slower (0.16 against 0.03 ms for 500 rows of 384), which was a tenth of a query's overhead."""
-    selected = torch.from_numpy(matrix).index_select(0, torch.from_numpy(np.ascontiguousarray(rows, np.int64)))
-    return selected.float().numpy()
-
-
-def top_rows(matrix: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the k largest `matrix @ vector` (float32). Through PyTorch: its matrix-vector product uses both
-    cores where numpy's single BLAS thread (kentrag.core.runtime) took 1.6× as long (0.55 against 0.9 ms at 10k
-    rows of 384)."""
-    similarities = torch.mv(torch.from_numpy(matrix), torch.from_numpy(np.ascontiguousarray(vector, np.float32)))
-    return torch.topk(similarities, min(k, len(similarities))).indices.numpy()
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest scores, largest first (equal scores in position order)."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    best = np.sort(np.argpartition(-scores, k - 1)[:k])
+    return best[np.argsort(-scores[best], kind="stable")].astype(np.int64)

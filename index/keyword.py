@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from itertools import repeat
 
 import numpy as np
+from kentrag.index.arrays import top_rows
 from scipy import sparse
 
 from kentrag.core.language import PREFIX_LENGTH, keyword_tokens
@@ -74,14 +75,9 @@ class KeywordIndex:
         return self._scores(self._columns(query))
 
     def matched_share(self, query: str) -> np.ndarray:
-        """Every text's BM25 score divided by that of a text matching every query term once (1.0), as float32
-        (`best_rows` picks the best of float32 scores ~4× faster than of float64: 0.12 against 0.45 ms at 100k
-        texts)."""
+        """Every text's BM25 score divided by that of a text matching every query term once (1.0)."""
         columns = self._columns(query)
-        full_match = float(self.idf[columns].sum()) if len(columns) else 0.0
-        scores = self._scores(columns)
-        scores *= 1 / max(full_match, 1e-6)
-        return scores.astype(np.float32)
+        return self._scores(columns) / max(float(self.idf[columns].sum()), 1e-6)
 
     def _columns(self, query: str) -> np.ndarray:
         """The vocabulary columns of the query's tokens that some text holds (after `patched`, the vocabulary
@@ -91,16 +87,8 @@ class KeywordIndex:
         return columns[self.document_frequency[columns] > 0]
 
     def _scores(self, columns: np.ndarray) -> np.ndarray:
-        # Summed straight from the column-major arrays (the weights hold the idf already): scipy's column
-        # slicing costs more than the sum, and joining the columns' slices ~0.1 ms less at 100k texts than
-        # gathering them by position.
-        if not len(columns) or self.size == 0:
-            return np.zeros(self.size)
-        indptr, indices, data = self.weights.indptr, self.weights.indices, self.weights.data
-        spans = [slice(indptr[column], indptr[column + 1]) for column in columns]
-        texts = np.concatenate([indices[span] for span in spans])
-        weights = np.concatenate([data[span] for span in spans])
-        return np.bincount(texts, weights=weights, minlength=self.size)
+        """Each text's sum of the weights (idf included) of these columns."""
+        return np.asarray(self.weights[:, columns].sum(axis=1, dtype=np.float64)).ravel()
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """The k best (row, score) pairs with a positive score, best first."""
@@ -109,9 +97,6 @@ class KeywordIndex:
 
 def best_rows(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     """The k best (row, score) pairs of a score vector with a positive score, best first."""
-    if k <= 0 or not scores.any():
+    if not scores.any():
         return []
-    k = min(k, len(scores))
-    best = np.argpartition(-scores, k - 1)[:k]
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
+    return [(int(row), float(scores[row])) for row in top_rows(scores, k) if scores[row] > 0]

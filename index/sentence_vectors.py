@@ -2,7 +2,7 @@
 
 A question usually asks about one sentence; a whole-chunk vector blurs it with its neighbours, above all
 across languages. Scoring a chunk by its best sentence too lifted XQuAD Recall@1 by 1–6 points per split
-(BENCHMARKS.md). Ingest stores the vectors (index.store: `sentences`, `second_sentences`).
+(BENCHMARKS.md). Ingest stores the vectors (index.store: `sentences`, `use_sentences`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from kentrag.index.arrays import concatenated_ranges, float32_rows, offsets
+from kentrag.index.arrays import concatenated_ranges, offsets
 from kentrag.index.store import Store, get_all_vectors, sentence_place, vectors_in_order
 
 
@@ -21,20 +21,20 @@ class SentenceVectors:
     starts: np.ndarray  # int64, one per chunk row
     counts: np.ndarray  # int64, one per chunk row, each ≥ 1
     e5: np.ndarray  # float16, one row per sentence
-    second: np.ndarray | None  # float16 second-embedder vectors of the same sentences; None when incomplete
+    use: np.ndarray | None  # float16 USE vectors of the same sentences; None when incomplete
 
     def patched(self, keep: np.ndarray, new: SentenceVectors | None) -> SentenceVectors:
         """The sentences of the kept chunk rows (a boolean mask) followed by those of `new`'s chunks (None
-        for no new chunks). `new` holds second-embedder vectors exactly when this one does."""
+        for no new chunks). `new` holds USE vectors exactly when this one does."""
         kept = np.flatnonzero(keep)
         rows, _ = concatenated_ranges(self.starts[kept], self.counts[kept])
         if new is None:
-            counts, e5, second = self.counts[kept], self.e5[rows], None if self.second is None else self.second[rows]
+            counts, e5, use = self.counts[kept], self.e5[rows], None if self.use is None else self.use[rows]
         else:
             counts = np.concatenate([self.counts[kept], new.counts])
             e5 = np.concatenate([self.e5[rows], new.e5])
-            second = None if self.second is None else np.concatenate([self.second[rows], new.second])
-        return SentenceVectors(starts=offsets(counts), counts=counts, e5=e5, second=second)
+            use = None if self.use is None else np.concatenate([self.use[rows], new.use])
+        return SentenceVectors(starts=offsets(counts), counts=counts, e5=e5, use=use)
 
     def of_chunk(self, row: int) -> np.ndarray:
         """The e5 vectors of one chunk's sentences, in sentence order, as float32."""
@@ -42,16 +42,18 @@ class SentenceVectors:
 
     def best(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
         """For each chunk row, the cosine of its best-matching sentence with the e5 query vector."""
-        return self._best(self.e5, rows, query_vector)
+        return _best(self.e5, self.starts[rows], self.counts[rows], query_vector)
 
-    def best_second(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-        """The same with the second embedder's vectors (only when `second` is set)."""
-        return self._best(self.second, rows, query_vector)
+    def best_use(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        """The same with the USE vectors and the USE query vector (only when `use` is set)."""
+        return _best(self.use, self.starts[rows], self.counts[rows], query_vector)
 
-    def _best(self, matrix: np.ndarray, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-        sentence_rows, firsts = concatenated_ranges(self.starts[rows], self.counts[rows])
-        similarities = float32_rows(matrix, sentence_rows) @ query_vector
-        return np.maximum.reduceat(similarities, firsts) if len(rows) else similarities
+
+def _best(matrix: np.ndarray, starts: np.ndarray, counts: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+    """The largest cosine with the query in each group of consecutive rows of `matrix`."""
+    sentence_rows, firsts = concatenated_ranges(starts, counts)
+    similarities = matrix[sentence_rows].astype(np.float32) @ query_vector
+    return np.maximum.reduceat(similarities, firsts) if len(starts) else similarities
 
 
 def load_sentence_vectors(store: Store, row_of: dict[str, int], where: dict | None = None) -> SentenceVectors | None:
@@ -70,5 +72,4 @@ def load_sentence_vectors(store: Store, row_of: dict[str, int], where: dict | No
         return None
     order = np.lexsort((np.asarray([number for _, number in places]), owners))  # by chunk, then sentence
     return SentenceVectors(starts=offsets(counts), counts=counts, e5=e5[order],
-                           second=vectors_in_order(store.second_sentences, [ids[i] for i in order], where))
-
+                           use=vectors_in_order(store.use_sentences, [ids[i] for i in order], where))

@@ -1,10 +1,11 @@
-"""A copy of the retriever's in-memory index on local disk, reused at start-up.
+"""The snapshot cache: the retriever's in-memory snapshot of the index (index.snapshot) saved on local disk and
+read back at start-up.
 
-At 100k chunks, reading everything from Chroma takes ~80 s: Chroma hands out 900k vectors one row at a time,
-then the keyword index and the graph are built. Reading this copy back takes a few seconds (BENCHMARKS.md).
-The copy records the write token it was made under (index.store.Store.writing); what the retriever does when
-the index has been written to since is its business (index.retriever). The copy also names the code that
-made it, so a changed retriever never reads a copy made by an older one.
+Reading a large index from Chroma takes minutes: Chroma hands out every chunk and sentence vector one row at a
+time, then the keyword index and the graph are built. Reading the snapshot cache takes seconds (BENCHMARKS.md).
+The cache records the write token it was saved under (index.store.Store.writing); what to do when the index has
+been written to since is index.snapshot's business. The cache also names the code that saved it, so changed code
+never reads a snapshot pickled by an older one.
 """
 
 from __future__ import annotations
@@ -19,26 +20,27 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-# A save killed mid-write (kill -9, power loss) leaves its temporary file behind: 1.25 GB at 100k chunks. The
+# A save killed mid-write (kill -9, power loss) leaves its temporary file behind (as large as the vectors). The
 # next save removes those older than this; a save still running in another process is seconds old.
 STALE_TEMPORARY_S = 3600
 log = logging.getLogger(__name__)
 
 
-def copy_path(data_dir: Path, base_name: str) -> Path:
-    """Where the copy of the index whose collection names begin with `base_name` is kept."""
+def cache_path(data_dir: Path, base_name: str) -> Path:
+    """Where the snapshot cache of the index whose collection names begin with `base_name` is kept."""
     return data_dir / "snapshots" / f"{base_name}.pickle"
 
 
-def remove_copies_of(data_dir: Path, dropped_collections: list[str]) -> None:
-    """Delete the copies of the index shapes these collections belonged to (a previous model or chunking)."""
-    for path in copy_path(data_dir, "*").parent.glob("*.pickle"):
+def remove_caches_of(data_dir: Path, dropped_collections: list[str]) -> None:
+    """Delete the snapshot caches of the index shapes these collections belonged to (a previous model or
+    chunking)."""
+    for path in cache_path(data_dir, "*").parent.glob("*.pickle"):
         if any(name.startswith(f"{path.stem}-") for name in dropped_collections):
             path.unlink(missing_ok=True)
 
 
 def code_digest(paths: list[Path]) -> str:
-    """A digest of these source files: the copy holds objects of the classes they define."""
+    """A digest of these source files: the cache holds objects of the classes they define."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.read_bytes())
@@ -46,17 +48,17 @@ def code_digest(paths: list[Path]) -> str:
 
 
 class SnapshotCache:
-    """One saved copy in one file: a small header (format, code, what else must match, the write token), then
-    the pickled state. Written to a temporary file first and renamed, so a copy is either whole or absent."""
+    """One saved snapshot in one file: a small header (format, code, what else must match, the write token), then
+    the pickled state. Written to a temporary file first and renamed, so the file is either whole or absent."""
 
     def __init__(self, path: Path, identity: dict[str, Any]) -> None:
-        """`identity`: everything besides the write token that must match for the copy to be reused (the code
+        """`identity`: everything besides the write token that must match for the cache to be read (the code
         digest, which vector sets were read)."""
         self.path = path
         self.identity = {"format": FORMAT, **identity}
 
     def load(self) -> tuple[str, Any] | None:
-        """The saved state and the write token it was made under, or None: none saved, saved by other code or
+        """The saved state and the write token it was saved under, or None: none saved, saved by other code or
         for other vector sets, or unreadable (logged; the caller then reads the index)."""
         try:
             with self.path.open("rb") as file:
@@ -67,12 +69,12 @@ class SnapshotCache:
         except FileNotFoundError:
             return None
         except Exception as error:  # a truncated or foreign file: whatever unpickling raises, read the index
-            log.warning("ignoring the saved index copy %s: %s", self.path, error)
+            log.warning("ignoring the snapshot cache %s: %s", self.path, error)
             return None
 
     def save(self, token: str, state: Any) -> None:
-        """Replace the saved copy with this state, made under this token. A failure (disk full, read-only
-        data directory) is logged: the copy only saves time."""
+        """Replace the saved state with this one, made under this token. A failure (disk full, read-only data
+        directory) is logged: the cache only saves time."""
         # Unique per save: two retrievers of one process saving at once must not write into one file.
         temporary = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.tmp")
         try:
@@ -83,11 +85,11 @@ class SnapshotCache:
             os.replace(temporary, self.path)
             self._remove_stale_temporaries()
         except OSError as error:
-            log.warning("could not save the index copy %s: %s", self.path, error)
+            log.warning("could not save the snapshot cache %s: %s", self.path, error)
             temporary.unlink(missing_ok=True)
 
     def _remove_stale_temporaries(self) -> None:
-        """Delete the temporary files of this copy's saves that were killed before their rename."""
+        """Delete the temporary files of saves that were killed before their rename."""
         oldest = time.time() - STALE_TEMPORARY_S
         for leftover in self.path.parent.glob(f"{self.path.name}.*.tmp"):
             try:
@@ -97,5 +99,5 @@ class SnapshotCache:
                 pass
 
     def clear(self) -> None:
-        """Remove the saved copy, if any."""
+        """Remove the saved snapshot, if any."""
         self.path.unlink(missing_ok=True)

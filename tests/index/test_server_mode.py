@@ -5,73 +5,30 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
-import kentrag.index.retriever
+import kentrag.index.snapshot
 import kentrag.index.store
 import pytest
 from conftest import CORPUS, make_settings
 from kentrag.eval.runner import DEFAULT_SET
 from kentrag.index.store import StoreUnavailable
-from robustness import Spawned, assert_same_index, free_port, index_snapshot, run_cli, small_corpus
+from robustness import ChromaServer, Spawned, assert_same_index, chroma_server, index_snapshot, run_cli, small_corpus
 
 from kentrag.core.settings import Settings
 
 pytestmark = pytest.mark.server
 
-CHROMA = Path(sys.executable).with_name("chroma")
 DOC = "2022-innoweek-tashkent-smart-cities-conference.txt"
 EVAL_IDS = ("innoweek-01", "innoweek-02", "innoweek-05")
 QUESTION = "InnoWeek 2022 hangi temayla düzenlendi?"
 
 
-class ChromaServer:
-    """`chroma run` on 127.0.0.1 over one folder; can be killed, paused and started again on the same port."""
-
-    def __init__(self, path: Path, port: int) -> None:
-        self.path, self.port = path, port
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = (self.path.parent / "chroma.log").open("ab")
-        self.process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while not self.alive():
-            assert self.process.poll() is None and time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.2)
-
-    def alive(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=2) as reply:
-                return reply.status == 200
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-
-    def signal(self, number: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(number)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    if not CHROMA.exists():
-        pytest.skip(f"no chroma command at {CHROMA}")
-    chroma = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db", free_port())
-    chroma.start()
-    yield chroma
-    chroma.kill()
+    with chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as chroma:
+        yield chroma
 
 
 def server_env(server: ChromaServer, collection: str = "kentrag") -> dict[str, str]:
@@ -114,7 +71,7 @@ def test_server_down_is_a_clear_error_and_recovers(served: Settings, server: Chr
     from kentrag.answer.assistant import Assistant
 
     assistant = Assistant(served)  # connected while the server is up
-    monkeypatch.setattr(kentrag.index.retriever, "EXACT_SEARCH_LIMIT", 0)
+    monkeypatch.setattr(kentrag.index.snapshot, "EXACT_SEARCH_LIMIT", 0)
     large = Assistant(served)  # searches a graph, as for a large index
     assert assistant.ask(QUESTION).found and large.ask(QUESTION).found
     data, env = str(served.data_dir), server_env(server)
@@ -171,9 +128,9 @@ def test_ingest_killed_with_a_write_in_flight_then_rerun_equals_clean_build(serv
     assert_same_index(index_snapshot(settings), expected)
 
 
-def test_a_restart_reads_the_saved_copy_and_patches_in_what_another_process_ingested(
+def test_a_restart_reads_the_snapshot_cache_and_patches_in_what_another_process_ingested(
         server: ChromaServer, tmp_path: Path) -> None:
-    """The saved copy with a Chroma server: its write token and manifest live on the server, the copy in the
+    """The snapshot cache with a Chroma server: the write token and manifest live on the server, the cache in the
     local data folder; a document another process ingests through the server is patched into the next start."""
     from kentrag.answer.assistant import Assistant
 
@@ -181,10 +138,10 @@ def test_a_restart_reads_the_saved_copy_and_patches_in_what_another_process_inge
     settings = server_settings(server, data, CORPUS, collection="copies")
     assert run_cli("--data-dir", str(data), "ingest", str(CORPUS / DOC), env=env).code == 0
     assert Assistant(settings).retriever.load_source == "chroma"
-    assert Assistant(settings).retriever.load_source == "copy"
+    assert Assistant(settings).retriever.load_source == "cache"
     other = "2024-09-izmir-istanbul-technology-protocol.txt"
     assert run_cli("--data-dir", str(data), "ingest", str(CORPUS / other), env=env).code == 0
     restarted = Assistant(settings)
-    assert restarted.retriever.load_source == "patched copy"
-    assert restarted.retriever.retrieve("İzmir ve İstanbul teknoloji protokolü", k=1)[0].doc_id == other
-    assert restarted.retriever.retrieve(QUESTION, k=1)[0].doc_id == DOC
+    assert restarted.retriever.load_source == "patched cache"
+    assert restarted.retriever.retrieve("İzmir ve İstanbul teknoloji protokolü", k=1).passages[0].doc_id == other
+    assert restarted.retriever.retrieve(QUESTION, k=1).passages[0].doc_id == DOC

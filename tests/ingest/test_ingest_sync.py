@@ -12,6 +12,8 @@ from kentrag.ingest.sync import Syncer
 
 from tests.conftest import CORPUS, make_settings
 
+pytestmark = pytest.mark.slow
+
 SMALL_DOCS = (
     "2022-innoweek-tashkent-smart-cities-conference.txt",
     "2017-10-tdbb-smart-municipalism-cyber-security.txt",
@@ -100,9 +102,9 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     first = Syncer(settings, show_progress=False)
     first.sync([small_corpus])
     old_names = set(first.store.collection_names)
-    old_copy = HybridRetriever(first.store, first.embedding).saved_copy.path
-    unrelated_copy = old_copy.with_name("other-prefix-0123456789ab.pickle")  # another collection prefix's
-    unrelated_copy.write_bytes(old_copy.read_bytes())
+    old_cache = HybridRetriever(first.store, first.embedding).snapshot_cache.path
+    unrelated_cache = old_cache.with_name("other-prefix-0123456789ab.pickle")  # another collection prefix's
+    unrelated_cache.write_bytes(old_cache.read_bytes())
 
     # The same weights named by their folder: a different model setting, so a different index shape.
     other = settings.with_overrides(embedding_model=resolve_model_path(settings), query_prefix="query: ",
@@ -114,7 +116,7 @@ def test_model_change_reindexes_into_new_collections(tmp_path: Path, small_corpu
     assert set(report.dropped_collections) == old_names
     names = {c.name for c in second.store.client.list_collections()}
     assert names == set(second.store.collection_names) and len(names) == 6
-    assert not old_copy.exists() and unrelated_copy.exists()  # the dropped shape's saved copy went with it
+    assert not old_cache.exists() and unrelated_cache.exists()  # the dropped shape's snapshot cache went with it
 
 
 def test_chunk_metadata_points_at_exact_text(tmp_path: Path, small_corpus: Path) -> None:
@@ -145,7 +147,7 @@ def sentence_owners(store: Store) -> dict[str, dict[str, str]]:
     """For the e5 and the USE sentence collections: sentence id → its chunk id."""
     return {name: {i: m["chunk_id"] for i, m in zip(got["ids"], got["metadatas"])}
             for name, got in (("e5", store.sentences.get(include=["metadatas"])),
-                              ("use", store.second_sentences.get(include=["metadatas"])))}
+                              ("use", store.use_sentences.get(include=["metadatas"])))}
 
 
 def test_every_chunk_has_its_sentence_vectors_and_they_follow_changes(tmp_path: Path, small_corpus: Path) -> None:
@@ -180,23 +182,20 @@ def test_every_chunk_has_its_sentence_vectors_and_they_follow_changes(tmp_path: 
     assert not any(chunk.startswith(removed) for chunk in owners["e5"].values())
 
 
-def test_turning_the_second_embedder_on_back_fills_chunk_and_sentence_vectors(tmp_path: Path,
-                                                                              small_corpus: Path) -> None:
-    from kentrag.index.retriever import HybridRetriever
-
-    without = make_settings(tmp_path / "data", small_corpus, second_embedder="")
+def test_turning_use_vectors_on_back_fills_chunk_and_sentence_vectors(tmp_path: Path, small_corpus: Path) -> None:
+    without = make_settings(tmp_path / "data", small_corpus, use_vectors=False)
     first = Syncer(without, show_progress=False)
     first.sync([small_corpus])
-    assert first.store.second is None and first.store.sentences.count() > first.store.chunk_count()
+    assert first.store.use_chunks is None and first.store.sentences.count() > first.store.chunk_count()
 
     with_use = make_settings(tmp_path / "data", small_corpus)
     second = Syncer(with_use, show_progress=False)
     report = second.sync([small_corpus])
     assert report.chunks_embedded == 0 and sorted(report.unchanged) == sorted(SMALL_DOCS)
     assert sentence_owners(second.store)["use"] == sentence_owners(second.store)["e5"]
-    assert set(second.store.second.get(include=[])["ids"]) == set(second.store.chunks.get(include=[])["ids"])
+    assert set(second.store.use_chunks.get(include=[])["ids"]) == set(second.store.chunks.get(include=[])["ids"])
     retriever = HybridRetriever(second.store, second.embedding)
-    assert retriever.uses_second_embedder and retriever._snapshot.sentences.second is not None
+    assert retriever.uses_use_vectors and retriever.snapshot.sentences.use is not None
 
 
 def test_ingest_embeds_passages_in_the_configured_precision(tmp_path: Path, small_corpus: Path) -> None:
@@ -205,7 +204,7 @@ def test_ingest_embeds_passages_in_the_configured_precision(tmp_path: Path, smal
 
     vectors = {}
     for precision in ("on", "off"):
-        settings = make_settings(tmp_path / precision, small_corpus, passage_bfloat16=precision, second_embedder="")
+        settings = make_settings(tmp_path / precision, small_corpus, passage_bfloat16=precision, use_vectors=False)
         Syncer(settings, show_progress=False).sync([small_corpus])
         got = Store(settings).chunks.get(include=["embeddings"])
         vectors[precision] = dict(zip(got["ids"], np.asarray(got["embeddings"])))
