@@ -10,7 +10,8 @@ from kentrag.app.i18n import text
 from kentrag.app.questions import BadQuestion, clean_question, printable
 from kentrag.app.render import answer_html, message_html, notice_html
 
-from kentrag.answer.assistant import Answer, Assistant
+from kentrag.answer.answers import Answer
+from kentrag.answer.assistant import Assistant
 
 # How much of a refused question is echoed back into the chat.
 ECHO_CHARS = 300

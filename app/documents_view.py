@@ -8,6 +8,7 @@ import pandas as pd
 from kentrag.app.i18n import text
 from kentrag.app.library import Library, UploadResult
 from kentrag.app.render import plain
+from kentrag.ingest.sync import SyncReport
 
 TABLE_COLUMNS = ("col_title", "col_language", "col_chunks", "col_added", "col_file", "col_uploaded")
 
@@ -45,3 +46,12 @@ def upload_report(result: UploadResult, language: str) -> str:
     refused = [text("upload_failed", language, name=r.name, reason=text(r.reason, language, **r.values))
                for r in result.rejected]
     return status_html([added, *refused], error=bool(result.rejected))
+
+
+def url_report(url: str, report: SyncReport, language: str) -> str:
+    """The outcome of adding a web page: added, updated, unchanged, or why it could not be fetched."""
+    if report.failed:
+        return status_html([text("url_failed", language, url=url, reason=reason)
+                            for reason in report.failed.values()], error=True)
+    key = "url_unchanged" if report.unchanged else "url_added"
+    return status_html([text(key, language, url=(report.added + report.updated + report.unchanged)[0])])

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import gradio as gr
 from kentrag.app.chat import Conversation, respond
-from kentrag.app.documents_view import documents_table, removal_choices, status_html, upload_report
+from kentrag.app.documents_view import documents_table, removal_choices, status_html, upload_report, url_report
 from kentrag.app.i18n import pick_language, text
 from kentrag.app.labels import Labels
 from kentrag.app.library import Library
@@ -71,6 +71,24 @@ class Handlers:
         except Exception as error:  # shown on the tab; the app keeps running
             status = library_error(error, language)
         return status, *self.documents(language), None
+
+    def add_url(self, url: str | None, language: str,
+                progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008  (Gradio's idiom)
+        """Fetch and index a web page; the status, the refreshed documents and an emptied address box (kept as
+        it was when the page could not be added)."""
+        url = (url or "").strip()
+        if not url:
+            return status_html([text("url_none", language)], error=True), *self.documents(language), url
+        progress(0, desc=text("url_fetching", language))
+
+        def indexing(fraction: float, detail: str) -> None:
+            progress(fraction, desc=text("upload_indexing", language, detail=detail))
+
+        try:
+            report = self.library.add_url(url, indexing)
+        except Exception as error:  # shown on the tab; the app keeps running
+            return library_error(error, language), *self.documents(language), url
+        return url_report(url, report, language), *self.documents(language), url if report.failed else ""
 
     def remove(self, doc_id: str | None, language: str) -> tuple:
         """Remove the chosen document; the status and the refreshed documents."""

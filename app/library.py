@@ -1,4 +1,5 @@
-"""The document library behind the Documents tab: list, upload (store + incremental ingest) and remove.
+"""The document library behind the Documents tab: list, upload (store + incremental ingest), add a web page
+and remove.
 
 Uploads are stored under `<data_dir>/uploads` with sanitised names and ingested one by one as files, so
 their doc_id is the stored file name.
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kentrag.index.store import ManifestEntry
-from kentrag.ingest.readers import SUPPORTED_SUFFIXES, UnreadableDocument, read_document
-from kentrag.ingest.sync import Syncer
+from kentrag.ingest.readers import SUPPORTED_SUFFIXES, UnreadableDocument
+from kentrag.ingest.sync import Syncer, SyncReport
 
 from kentrag.answer.assistant import Assistant
 from kentrag.core.locking import IngestBusy
@@ -76,7 +77,7 @@ class Library:
         """Store readable files under uploads/ and ingest them; IngestBusy when another ingest runs."""
         result = UploadResult()
         known = self.assistant.store.manifest_entries()
-        accepted = [stored for stored in (self._store(Path(f), known, result) for f in files) if stored]
+        accepted = [stored for stored in (self._store(Path(f), known, result, on_progress) for f in files) if stored]
         if not accepted:
             return result
         try:
@@ -93,10 +94,18 @@ class Library:
         self.assistant.refresh(report.added + report.updated + report.removed)
         return result
 
-    def _store(self, file: Path, known: dict[str, ManifestEntry], result: UploadResult) -> Path | None:
+    def add_url(self, url: str, on_progress: Progress | None = None) -> SyncReport:
+        """Fetch a web page and index it (again, when it changed); the reason in `failed` when it cannot be.
+        IngestBusy when another ingest runs."""
+        report = self.syncer.sync_urls([url], on_progress)
+        self.assistant.refresh(report.added + report.updated)
+        return report
+
+    def _store(self, file: Path, known: dict[str, ManifestEntry], result: UploadResult,
+               on_progress: Progress | None) -> Path | None:
         """The stored copy of an acceptable file, or None after noting why it was refused."""
         name = safe_name(file.name)
-        problem = self._problem(file, name, known)
+        problem = self._problem(file, name, known, on_progress)
         if problem:
             result.rejected.append(Rejection(name, *problem))
             return None
@@ -107,8 +116,10 @@ class Library:
         shutil.copyfile(file, target)
         return target
 
-    def _problem(self, file: Path, name: str, known: dict[str, ManifestEntry]) -> tuple[str, dict] | None:
-        """Why a file cannot be added (i18n key and details), or None."""
+    def _problem(self, file: Path, name: str, known: dict[str, ManifestEntry],
+                 on_progress: Progress | None) -> tuple[str, dict] | None:
+        """Why a file cannot be added (i18n key and details), or None. Read once (scanned pages OCR'd with
+        progress): the sync that follows reuses the reading."""
         suffix = Path(name).suffix
         size = file.stat().st_size
         if suffix not in SUPPORTED_SUFFIXES:
@@ -118,7 +129,7 @@ class Library:
         if name in known and not self.is_upload(known[name]):
             return "reason_name_taken", {}
         try:
-            read_document(self.uploads / name, self.uploads, file.read_bytes())
+            self.syncer.check(self.uploads / name, self.uploads, file.read_bytes(), on_progress)
         except UnreadableDocument as error:
             return "reason_unreadable", {"detail": str(error)}
         return None

@@ -11,7 +11,9 @@ import re
 
 from kentrag.app.i18n import text
 
-from kentrag.answer.assistant import Answer, Citation
+from kentrag.answer.answers import Answer
+from kentrag.answer.citations import Citation, page_label
+from kentrag.answer.quotes import shown, unmarked
 
 # Characters of context shown around a quote before the passage is expanded.
 SNIPPET_CONTEXT = 110
@@ -27,6 +29,11 @@ def plain(value: object) -> str:
 def multiline(value: str) -> str:
     """Escaped text with its line breaks kept."""
     return "<br>".join(plain(line) for line in value.split("\n"))
+
+
+def document_text(value: str) -> str:
+    """Escaped document text with its line breaks kept and its markdown markup (**, __, #) left out."""
+    return multiline(unmarked(value))
 
 
 def message_html(value: str) -> str:
@@ -54,7 +61,7 @@ def _quote_span(citation: Citation) -> tuple[int, int] | None:
 
 def _highlighted(passage_text: str, start: int, end: int) -> str:
     before, quote, after = passage_text[:start], passage_text[start:end], passage_text[end:]
-    return f'{multiline(before)}<mark class="kr-quote">{multiline(quote)}</mark>{multiline(after)}'
+    return f'{document_text(before)}<mark class="kr-quote">{document_text(quote)}</mark>{document_text(after)}'
 
 
 def _window(passage_text: str, start: int, end: int) -> tuple[int, int]:
@@ -74,7 +81,7 @@ def _snippet(passage_text: str, span: tuple[int, int] | None) -> str:
     passage_text = _LINE_BREAKS.sub(" ", passage_text)
     if span is None:
         head = passage_text[: 2 * SNIPPET_CONTEXT]
-        return multiline(head) + ("…" if len(head) < len(passage_text) else "")
+        return document_text(head) + ("…" if len(head) < len(passage_text) else "")
     start, end = span
     left, right = _window(passage_text, start, end)
     window = _highlighted(passage_text[left:right], start - left, end - left)
@@ -88,15 +95,37 @@ def _score_line(citation: Citation, language: str) -> str:
     return f'<div class="kr-score">{plain(text("score", language, **figures))}</div>'
 
 
+def _origin(citation: Citation, language: str) -> str:
+    """Where a source comes from: its file name, or a web page's URL as a link; then its page, if it has pages.
+    (Files are not linked: the app does not serve the corpus.)"""
+    p = citation.passage
+    if p.source.startswith(("http://", "https://")):
+        origin = (f'<a class="kr-file" href="{plain(p.source)}" target="_blank" rel="noopener noreferrer">'
+                  f"{plain(p.source)}</a>")
+    else:
+        origin = f'<code class="kr-file">{plain(p.source)}</code>'
+    page = page_label(p, language)
+    return f'{origin} <span class="kr-page">{plain(page)}</span>' if page else origin
+
+
+def _support(citation: Citation, language: str) -> str:
+    """The selector's probability that the quoted sentence answers ("support 0.93"); "" when not scored."""
+    if citation.support is None:
+        return ""
+    figure = text("support", language, support=f"{citation.support:.2f}")
+    return f' <span class="kr-support">{plain(figure)}</span>'
+
+
 def citation_html(citation: Citation, language: str, show_scores: bool) -> str:
-    """One source: number, title and file, the quote in context, and the whole passage on demand."""
+    """One source: number, title and file, the quote's support, the quote in context, and the whole passage on
+    demand."""
     p = citation.passage
     span = _quote_span(citation)
-    whole = _highlighted(p.text, *span) if span else multiline(p.text)
+    whole = _highlighted(p.text, *span) if span else document_text(p.text)
     return (
         f'<article class="kr-source" id="kr-source-{citation.n}">'
-        f'<header><span class="kr-n">[{citation.n}]</span> <strong class="kr-title">{plain(p.title)}</strong>'
-        f' <code class="kr-file">{plain(p.source)}</code></header>'
+        f'<header><span class="kr-n">[{citation.n}]</span> <strong class="kr-title">{plain(shown(p.title))}</strong>'
+        f" {_origin(citation, language)}{_support(citation, language)}</header>"
         f'{_score_line(citation, language) if show_scores else ""}'
         f'<p class="kr-snippet">{_snippet(p.text, span)}</p>'
         f'<details class="kr-whole"><summary>{plain(text("whole_passage", language))}</summary>'
@@ -105,11 +134,20 @@ def citation_html(citation: Citation, language: str, show_scores: bool) -> str:
     )
 
 
+def _related_html(answer: Answer, language: str, show_scores: bool) -> str:
+    """A refused answer's closest passages, marked as related, but not an answer."""
+    return (f'<h4 class="kr-related">{plain(text("related", language))}</h4>'
+            f'<p class="kr-empty">{plain(text("related_note", language))}</p>'
+            + "".join(citation_html(c, language, show_scores) for c in answer.related))
+
+
 def sources_html(answer: Answer | None, language: str, show_scores: bool) -> str:
     """The sources panel for an answer (None before the first answer)."""
     heading = f'<h3 class="kr-heading">{plain(text("sources", language))}</h3>'
     if answer is None:
         state, body = "empty", f'<p class="kr-empty">{plain(text("sources_empty", language))}</p>'
+    elif answer.related:
+        state, body = "related", _related_html(answer, language, show_scores)
     elif not answer.citations:
         state, body = "none", f'<p class="kr-empty">{plain(text("sources_none", language))}</p>'
     else:

@@ -56,13 +56,18 @@ def _documents_tab(labels: Labels, library: Library) -> dict[str, Any]:
                          column_widths=["34%", "8%", "8%", "15%", "27%", "8%"], elem_id="kr-documents")
     upload = labels.make(gr.File, {"label": "upload"}, file_count="multiple", type="filepath", height=150,
                          file_types=list(SUPPORTED_SUFFIXES), elem_id="kr-upload")
+    with gr.Row(equal_height=True):
+        url = labels.make(gr.Textbox, {"label": "url", "placeholder": "url_hint"}, lines=1, max_lines=1, scale=4,
+                          elem_id="kr-url")
+        add_url = labels.make(gr.Button, {"value": "url_add"}, scale=0, min_width=140, elem_id="kr-add-url")
     status = gr.HTML("", js_on_load=None, elem_id="kr-library-status")
     with gr.Row(equal_height=True):
         to_remove = labels.make(gr.Dropdown, {"label": "remove_choice"}, choices=removal_choices(library), value=None,
                                 scale=4, elem_id="kr-remove-choice")
         remove = labels.make(gr.Button, {"value": "remove"}, variant="stop", scale=0, min_width=140,
                              elem_id="kr-remove")
-    return {"table": table, "upload": upload, "status": status, "to_remove": to_remove, "remove": remove}
+    return {"table": table, "upload": upload, "url": url, "add_url": add_url, "status": status,
+            "to_remove": to_remove, "remove": remove}
 
 
 def _settings_tab(labels: Labels, assistant: Assistant) -> dict[str, Any]:
@@ -115,6 +120,9 @@ def build_app(assistant: Assistant, library: Library) -> gr.Blocks:
         listing = [docs["table"], docs["to_remove"]]
         docs["upload"].upload(handlers.add_files, [docs["upload"], language],
                               [docs["status"], *listing, docs["upload"]], **LIBRARY_QUEUE)
+        for event in (docs["url"].submit, docs["add_url"].click):
+            event(handlers.add_url, [docs["url"], language], [docs["status"], *listing, docs["url"]],
+                  **LIBRARY_QUEUE)
         docs["remove"].click(handlers.remove, [docs["to_remove"], language], [docs["status"], *listing],
                              **LIBRARY_QUEUE)
         documents_tab.select(handlers.documents, [language], listing, **PRIVATE)

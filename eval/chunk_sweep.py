@@ -1,6 +1,6 @@
 """Choose chunk size and overlap by the eval: build one index per setting and score each.
 
-Run: python -m eval.chunk_sweep [--sizes 96,160,256,384] [--overlaps 0,30]
+Run: python -m kentrag.eval.chunk_sweep [--sizes 96,160,256,384] [--overlaps 0,30]
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Retrieval and citation metrics for the kentrag eval set, and the eval-set loader.
+"""Retrieval and citation metrics for the kentrag eval set.
 
 Relevance is string-based: a passage (or an answer) is relevant to an item when it contains any of
 the item's ``answer_any`` strings, compared after Turkish casefolding (İ→i, I→ı) with dotted and
@@ -8,21 +8,16 @@ whitespace collapsed and typographic apostrophes/quotes folded to ASCII.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from kentrag.core.language import turkish_casefold
 
-LANGUAGES: frozenset[str] = frozenset({"tr", "en"})
-
 _WHITESPACE_RE = re.compile(r"\s+")
+_MARKER_RE = re.compile(r"\[\d+\]")
+_QUOTED_RE = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _QUOTE_FOLD = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "“": '"', "”": '"', "„": '"'})
-_ITEM_KEYS = frozenset({"id", "question", "answer_any", "lang", "doc", "history"})
-_REQUIRED_KEYS = frozenset({"id", "question", "answer_any", "lang"})
 
 
 def _match_key(text: str) -> str:
@@ -42,6 +37,20 @@ def passage_matches(text: str, answer_any: Sequence[str]) -> bool:
     """
     haystack = _match_key(text)
     return any(key and key in haystack for key in (_match_key(answer) for answer in answer_any))
+
+
+def answer_words(text: str) -> int:
+    """How many words an answer has, its [n] markers left out."""
+    return len(_MARKER_RE.sub(" ", text).split())
+
+
+def lead_text(text: str) -> str:
+    """An answer's own words: the text outside its quotes, [n] markers left out. A paragraph that opens with a
+    quotation mark is a quote (it may quote in turn: “… “teknoloji” teması …”); “…” or "…" inside a paragraph
+    too."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if not p.strip().startswith(("“", '"'))]
+    own = _QUOTED_RE.sub(" ", "\n".join(paragraphs))
+    return _WHITESPACE_RE.sub(" ", _MARKER_RE.sub(" ", own)).strip()
 
 
 def _check_k(k: int) -> None:
@@ -112,90 +121,3 @@ def aggregate(rows: Sequence[Mapping[str, object]], keys: Iterable[str]) -> dict
             values.append(float(value))
         result[key] = sum(values) / len(values) if values else None
     return result
-
-
-@dataclass(frozen=True)
-class EvalItem:
-    """One eval question; an empty ``answer_any`` marks a question the corpus does not answer."""
-
-    id: str
-    question: str
-    answer_any: tuple[str, ...]
-    lang: str
-    doc: str | None = None
-    history: tuple[str, ...] = ()
-
-    @property
-    def answerable(self) -> bool:
-        """True when the corpus answers the question (``answer_any`` is not empty)."""
-        return bool(self.answer_any)
-
-
-def _string_list(value: object, field: str) -> tuple[str, ...]:
-    """Validate a JSON list of non-blank strings and return it as a tuple."""
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"'{field}' must be a list of non-empty strings")
-    return tuple(value)
-
-
-def _parse_item(record: object) -> EvalItem:
-    """Build an EvalItem from one decoded JSON line.
-
-    Raises TypeError when the line is not a JSON object and ValueError on any other schema violation.
-    """
-    if not isinstance(record, dict):
-        raise TypeError(f"expected a JSON object, got {type(record).__name__}")
-    unknown = set(record) - _ITEM_KEYS
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
-    missing = _REQUIRED_KEYS - set(record)
-    if missing:
-        raise ValueError(f"missing field(s): {', '.join(sorted(missing))}")
-    for field in ("id", "question"):
-        if not isinstance(record[field], str) or not record[field].strip():
-            raise ValueError(f"'{field}' must be a non-empty string")
-    if record["lang"] not in LANGUAGES:
-        raise ValueError(f"'lang' must be one of {sorted(LANGUAGES)}, got {record['lang']!r}")
-    answer_any = _string_list(record["answer_any"], "answer_any")
-    history = _string_list(record.get("history", []), "history")
-    doc = record.get("doc")
-    if answer_any:
-        if not isinstance(doc, str) or not doc.strip():
-            raise ValueError("'doc' must name the answering corpus file when 'answer_any' is not empty")
-    elif doc is not None:
-        raise ValueError("'doc' must be omitted for an unanswerable item (empty 'answer_any')")
-    return EvalItem(
-        id=record["id"],
-        question=record["question"],
-        answer_any=answer_any,
-        lang=record["lang"],
-        doc=doc,
-        history=history,
-    )
-
-
-def load_eval_set(path: Path) -> list[EvalItem]:
-    """Read a JSON Lines eval set; blank lines are skipped.
-
-    Raises ValueError naming the file and 1-based line number for invalid JSON, a schema violation
-    or a duplicate id.
-    """
-    items: list[EvalItem] = []
-    seen: dict[str, int] = {}
-    with Path(path).open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = _parse_item(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{line_no}: invalid JSON: {exc.msg}") from exc
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{path}:{line_no}: {exc}") from exc
-            if item.id in seen:
-                raise ValueError(
-                    f"{path}:{line_no}: duplicate id {item.id!r} (first on line {seen[item.id]})"
-                )
-            seen[item.id] = line_no
-            items.append(item)
-    return items

@@ -19,6 +19,17 @@ CORPUS = PROJECT / "corpus"
 HEAVY_MODULES = ("torch", "chromadb", "sentence_transformers", "llama_index", "gradio")
 
 
+def _fast_tier_run(config: pytest.Config) -> bool:
+    return config.getoption("markexpr", "").replace(" ", "") == "notslow"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """In a fast-tier run, test modules not marked fast are not even imported (many import the heavy stack)."""
+    if _fast_tier_run(config) and collection_path.name.startswith("test_") and collection_path.suffix == ".py":
+        return "pytest.mark.fast" not in collection_path.read_text(encoding="utf-8")
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test not marked fast is slow."""
     for item in items:
@@ -28,7 +39,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In a fast-tier run (-m "not slow"), fail when a test loaded a heavy library."""
-    if session.config.getoption("markexpr", "").replace(" ", "") != "notslow":
+    if not _fast_tier_run(session.config):
         return
     loaded = [name for name in HEAVY_MODULES if name in sys.modules]
     if loaded:

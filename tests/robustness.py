@@ -1,4 +1,5 @@
-"""Helpers shared by the robustness and server-mode tests: run the CLI, spawn it, snapshot an index."""
+"""Helpers shared by the robustness and server-mode tests: run the CLI, spawn it, snapshot an index, run a Chroma
+server."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest.mock import patch
 
+import pytest
+
 from kentrag.core.settings import Settings
 
 KENTRAG = Path(sys.executable).with_name("kentrag")
+CHROMA = Path(sys.executable).with_name("chroma")
 # Manifest fields that record when, not what: they differ between two builds of the same files.
 TIMESTAMPS = ("added_at", "updated_at")
 CITIES = ("İzmir", "Ankara", "Bursa", "Konya", "Tashkent", "Rijeka", "Belgrade", "Seoul", "Kazan")
@@ -70,7 +75,7 @@ def small_corpus(folder: Path, count: int) -> Path:
 
 def index_snapshot(settings: Settings) -> dict:
     """Everything an index holds, comparable across builds: chunks (id → metadata, text), their vectors,
-    each vector's nearest neighbour in the vector index, the sentence and second-embedder vector ids (with
+    each vector's nearest neighbour in the vector index, the sentence and USE vector ids (with
     their metadata) and the manifest without timestamps.
     Releases Chroma afterwards so that another process may write the folder."""
     from chromadb.api.shared_system_client import SharedSystemClient
@@ -91,8 +96,8 @@ def index_snapshot(settings: Settings) -> dict:
             },
             "count": store.chunk_count(),
             "per_chunk": {name: _ids_and_metadata(collection) for name, collection in (
-                ("sentences", store.sentences), ("second", store.second),
-                ("second_sentences", store.second_sentences))},
+                ("sentences", store.sentences), ("use", store.use_chunks),
+                ("use_sentences", store.use_sentences))},
         }
     finally:
         SharedSystemClient.clear_system_cache()
@@ -118,9 +123,9 @@ def assert_consistent(snapshot: dict) -> None:
         assert sorted(per_doc[doc_id]) == list(range(entry["chunks"])), f"{doc_id}: duplicate or missing chunks"
     assert snapshot["nearest"] == {chunk_id: chunk_id for chunk_id in snapshot["chunks"]}
     per_chunk = snapshot["per_chunk"]
-    assert set(per_chunk["second"]) == set(snapshot["chunks"])
+    assert set(per_chunk["use"]) == set(snapshot["chunks"])
     assert {m["chunk_id"] for m in per_chunk["sentences"].values()} == set(snapshot["chunks"])
-    assert per_chunk["second_sentences"] == per_chunk["sentences"]
+    assert per_chunk["use_sentences"] == per_chunk["sentences"]
 
 
 def assert_same_index(got: dict, expected: dict) -> None:
@@ -175,3 +180,52 @@ class Spawned:
         """kill -9 and reap."""
         self.process.kill()
         self.process.wait(timeout=30)
+
+
+class ChromaServer:
+    """`chroma run` on 127.0.0.1 over one folder; can be killed, paused and started again on the same port."""
+
+    def __init__(self, path: Path, port: int) -> None:
+        self.path, self.port = path, port
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = (self.path.parent / "chroma.log").open("ab")
+        self.process = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not self.alive():
+            assert self.process.poll() is None and time.monotonic() < deadline, "chroma run did not start"
+            time.sleep(0.2)
+
+    def alive(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=2) as reply:
+                return reply.status == 200
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def signal(self, number: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(number)
+
+
+@contextmanager
+def chroma_server(path: Path) -> Iterator[ChromaServer]:
+    """A started `chroma run` over `path` on a free port, killed afterwards; the test is skipped without the
+    command."""
+    if not CHROMA.exists():
+        pytest.skip(f"no chroma command at {CHROMA}")
+    chroma = ChromaServer(path, free_port())
+    chroma.start()
+    try:
+        yield chroma
+    finally:
+        chroma.kill()

@@ -1,38 +1,39 @@
-"""The interface every answer generator implements."""
+"""The interface every answer generator implements, and what it is given and gives back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+from kentrag.core.types import Passage, Quote, Retrieval
 
-from kentrag.core.types import Passage
+if TYPE_CHECKING:
+    from kentrag.answer.ranking import Ranking
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """A question with its numbered passages ([1] is passages[0]) and the language to answer in."""
+    """A question and what its retrieval found: the passages to answer from ([1] is passages[0]), the
+    language to answer in, and the vectors the retriever searched with; the ranked candidate sentences when the
+    assistant has ranked them (kentrag.answer.ranking)."""
 
     question: str
-    retrieval_query: str
-    language: str
-    passages: Sequence[Passage]
-    # Stored e5 vectors of passage sentences by chunk id (HybridRetriever.sentence_vectors), so that a
-    # generator ranking sentences need not embed them again; any passage may be missing.
-    sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
-    # The e5 vector of `retrieval_query` the retriever searched with (HybridRetriever.query_vector), if at hand.
-    query_vector: np.ndarray | None = None
+    retrieval: Retrieval
+    ranking: Ranking | None = None
 
+    @property
+    def language(self) -> str:
+        return self.retrieval.language
 
-@dataclass(frozen=True)
-class Quote:
-    """A sentence a generator relied on: passage number (1-based) and its span in that passage's text."""
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        return self.retrieval.passages
 
-    n: int
-    start: int
-    end: int
+    @property
+    def retrieval_query(self) -> str:
+        """What was searched: the question, with the earlier turns of a follow-up."""
+        return self.retrieval.query
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class Generator(Protocol):
     """Turns a request into answer pieces carrying inline [n] markers that number request.passages."""
 
     name: str
+    # True: every claim is a verbatim quote of a passage, given with its Quote, so the answer stands as it is.
+    # False: the generator writes its own words, which the assistant checks against the passages
+    # (kentrag.answer.grounding) and replaces by quotes when the check fails.
+    verbatim: bool
 
     def generate(self, request: GenerationRequest) -> Iterator[Piece]:
         """Yield the answer in pieces, as soon as each is ready."""

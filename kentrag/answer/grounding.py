@@ -12,17 +12,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kentrag.answer.base import GenerationRequest, Quote
+from kentrag.answer.base import GenerationRequest
 from kentrag.core.language import keyword_tokens
 from kentrag.core.sentences import sentence_spans
-from kentrag.core.types import Passage
+from kentrag.core.texts import every_language, phrase
+from kentrag.core.types import Passage, Quote
 
-NOT_FOUND = {
-    "tr": "Bu sorunun yanıtını belgelerde bulamadım.",
-    "en": "I could not find the answer to this question in the documents.",
-}
-LANGUAGE_NAMES = {"tr": "Turkish", "en": "English"}
-# Passages put in the prompt (each costs ~150-300 tokens; Turkish costs more).
+# Passages put in the prompt (each costs a few hundred tokens; Turkish costs more).
 PROMPT_PASSAGES = 3
 # An uncited sentence is tied to the passage sharing at least this share of its words.
 MIN_OVERLAP = 0.5
@@ -51,8 +47,8 @@ MIN_LOOP_CLAIM = 12
 
 def messages(request: GenerationRequest) -> list[dict[str, str]]:
     """The chat messages: rules in the system turn, passages (as data) and question in the user turn."""
-    language = request.language if request.language in NOT_FOUND else "en"
-    system = SYSTEM_PROMPT.format(language=LANGUAGE_NAMES[language], not_found=NOT_FOUND[language])
+    system = SYSTEM_PROMPT.format(language=phrase("prompt_language", request.language),
+                                  not_found=phrase("not_found", request.language))
     blocks = [_passage_block(n, p) for n, p in enumerate(request.passages[:PROMPT_PASSAGES], start=1)]
     user = "<passages>\n" + "\n".join(blocks) + f"\n</passages>\n\nQuestion: {request.question}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -147,7 +143,7 @@ def is_refusal(text: str) -> bool:
     plain = _normalise(_MARKER.sub("", text))
     if not plain:
         return True
-    return not _MARKER.search(text) and any(_normalise(s) in plain for s in NOT_FOUND.values())
+    return not _MARKER.search(text) and any(_normalise(s) in plain for s in every_language("not_found"))
 
 
 def _normalise(text: str) -> str:

@@ -40,6 +40,8 @@ def chunk_text(chunk: dict) -> str:
 class LLMGenerator:
     """Grounded answers from a chat model, streamed token by token."""
 
+    verbatim = False  # the model's own words: checked by the assistant (kentrag.answer.grounding)
+
     def __init__(self, name: str, chat: ChatModel, max_tokens: int = MAX_TOKENS) -> None:
         self.name = name
         self.chat = chat

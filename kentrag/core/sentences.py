@@ -16,18 +16,26 @@ ABBREVIATIONS = frozenset((
     "vs", "etc", "inc", "ltd", "co", "corp", "dept", "gen", "cf", "e.g", "i.e", "yy", "bkz", "örn", "vb",
     "vd", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 ))
-_LAST_WORD = re.compile(r"(\S+)\.[\"'”’»)\]]*$")
+_LAST_WORD = re.compile(r"(?:(\S+)\s+)?(\S+)\.[\"'”’»)\]]*$")
+# A short number after an English month ends a date ("on July 16."), not an ordinal ("93. İzmir Fuarı").
+MONTHS = frozenset((
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+))
 MIN_SENTENCE_CHARS = 12
 
 
-def _ends_with_abbreviation(text: str) -> bool:
+def ends_with_abbreviation(text: str) -> bool:
+    """Whether text ends with an abbreviation's dot (Dr., vb., No.), an initial or a short ordinal: no sentence
+    ends there."""
     match = _LAST_WORD.search(text)
     if not match:
         return False
-    word = match.group(1).lower()
-    # Single initials ("K."), and short numbers, which are ordinals in Turkish ("93. İzmir Fuarı").
-    short_number = word.isdigit() and len(word) <= 3
-    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or short_number
+    before, word = (group.lower() if group else "" for group in match.groups())
+    # Single initials ("K."), and short numbers, which are ordinals in Turkish ("93. İzmir Fuarı") unless they
+    # end a date ("the first concert on July 16.").
+    ordinal = word.isdigit() and len(word) <= 3 and before.strip(",") not in MONTHS
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or ordinal
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -37,7 +45,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text):
         gap = 2 if match.group(2) else 1
         end = match.start(gap)
-        if "\n" not in match.group(0) and _ends_with_abbreviation(text[start:end]):
+        if "\n" not in match.group(0) and ends_with_abbreviation(text[start:end]):
             continue
         spans.append((start, end))
         start = match.end()

@@ -1,9 +1,11 @@
-"""Settings: defaults, overridden by environment variables, overridden by command-line options."""
+"""Settings: defaults, overridden by environment variables, overridden by command-line options; checked in
+one place (`Settings.__post_init__`), where a value kentrag cannot use raises SettingsError naming it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -15,7 +17,7 @@ INDEX_SCHEMA_VERSION = 2  # 2: sentence vectors beside the chunk vectors
 
 
 class SettingsError(ValueError):
-    """An environment variable holds a value kentrag cannot use; the message names it."""
+    """A setting holds a value kentrag cannot use; the message names its environment variable."""
 
 
 def _env_int(name: str, default: int) -> int:
@@ -26,6 +28,16 @@ def _env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {value!r}") from None
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -40,6 +52,39 @@ def _env_flag(name: str, default: bool) -> bool:
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser() if value else default
+
+
+# Checked fields, each read from KENTRAG_<FIELD> (see `variable`). Whole numbers and their range (None: no
+# upper bound):
+BOUNDS: tuple[tuple[str, int, int | None], ...] = (
+    ("chroma_port", 1, 65535), ("chunk_size", 1, None), ("chunk_overlap", 0, None), ("top_k", 1, None),
+    ("torch_threads", 1, None), ("max_document_mb", 1, None), ("upload_max_mb", 1, None),
+    ("ocr_max_pages", 1, None),
+)
+POSITIVE = ("url_timeout_s",)  # numbers above 0
+FLAGS = ("use_vectors", "snapshot_cache", "selector")  # on or off
+BFLOAT16_CHOICES = ("auto", "on", "off")  # kentrag.core.embedding.passage_precision
+
+
+def variable(name: str) -> str:
+    """The environment variable the checked field `name` is read from: what its error names."""
+    return f"KENTRAG_{name.upper()}"
+
+
+def _check_whole_number(name: str, value: object, low: int, high: int | None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{variable(name)} must be a whole number, not {value!r}")
+    if value < low:
+        raise SettingsError(f"{variable(name)} must be at least {low}, not {value}")
+    if high is not None and value > high:
+        raise SettingsError(f"{variable(name)} must be at most {high}, not {value}")
+
+
+def _check_positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingsError(f"{variable(name)} must be a number, not {value!r}")
+    if not (value > 0 and math.isfinite(value)):  # NaN and infinity too
+        raise SettingsError(f"{variable(name)} must be a number above 0, not {value}")
 
 
 @dataclass(frozen=True)
@@ -69,12 +114,19 @@ class Settings:
     # retrieval (kentrag.core.embedding.UseEmbedding); off: e5 and keywords only.
     use_vectors: bool = field(default_factory=lambda: _env_flag("KENTRAG_USE_VECTORS", True))
     # A copy of the retriever's in-memory index under data_dir, read at start-up with only the documents changed
-    # since read from Chroma (index.snapshot_cache): seconds instead of ~80 s at 100k chunks, for as much disk
-    # as the vectors take.
+    # since read from Chroma: seconds instead of minutes for a large index, for as much disk as the vectors
+    # take (BENCHMARKS.md).
     snapshot_cache: bool = field(default_factory=lambda: _env_flag("KENTRAG_SNAPSHOT_CACHE", True))
+    # The trained answer-sentence selector (kentrag.answer.selector) chooses the quoted sentences and refuses
+    # near-miss questions; off: sentences ranked by e5 cosine and keyword overlap, as before it.
+    selector: bool = field(default_factory=lambda: _env_flag("KENTRAG_SELECTOR", True))
     # Larger files are skipped with a reason (never read into memory); see RELIABILITY.md.
     max_document_mb: int = field(default_factory=lambda: _env_int("KENTRAG_MAX_DOCUMENT_MB", 20))
     upload_max_mb: int = field(default_factory=lambda: _env_int("KENTRAG_UPLOAD_MAX_MB", 20))
+    # A PDF with more scanned pages than this is skipped with a reason (OCR costs seconds per page).
+    ocr_max_pages: int = field(default_factory=lambda: _env_int("KENTRAG_OCR_MAX_PAGES", 50))
+    # Seconds one web page may take to download (`kentrag ingest URL`), redirects included.
+    url_timeout_s: float = field(default_factory=lambda: _env_float("KENTRAG_URL_TIMEOUT_S", 20.0))
     # LLM generators: an OpenAI-compatible server (base URL ending in /v1) and a local GGUF.
     llm_base_url: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_LLM_BASE_URL") or None)
     llm_model: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_LLM_MODEL") or None)
@@ -85,8 +137,24 @@ class Settings:
         if os.environ.get("KENTRAG_LLM_GGUF") else None
     )
 
+    def __post_init__(self) -> None:
+        """Every setting that must be a number in a range, one of some words, or a flag, checked."""
+        for name, low, high in BOUNDS:
+            _check_whole_number(name, getattr(self, name), low, high)
+        for name in POSITIVE:
+            _check_positive(name, getattr(self, name))
+        if self.chunk_overlap >= self.chunk_size:
+            raise SettingsError(f"{variable('chunk_overlap')} must be below {variable('chunk_size')} "
+                                f"({self.chunk_size}), not {self.chunk_overlap}")
+        if self.passage_bfloat16 not in BFLOAT16_CHOICES:
+            raise SettingsError(f"{variable('passage_bfloat16')} must be auto, on or off, "
+                                f"not {self.passage_bfloat16!r}")
+        for name in FLAGS:
+            if not isinstance(getattr(self, name), bool):
+                raise SettingsError(f"{variable(name)} must be on or off, not {getattr(self, name)!r}")
+
     def with_overrides(self, **overrides: object) -> Settings:
-        """A copy with the given fields replaced; None values are ignored (unset CLI options)."""
+        """A checked copy with the given fields replaced; None values are ignored (unset CLI options)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
     @property

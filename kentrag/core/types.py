@@ -24,6 +24,8 @@ class Passage:
     dense: float | None = None  # e5 cosine of the chunk
     keyword: float | None = None  # BM25 as a share of a full match
     sentence: float | None = None  # e5 cosine of its best sentence; None without sentence vectors
+    page: int | None = None  # first page (1-based) of a paged document (PDF, slides, sheets); None otherwise
+    page_end: int | None = None  # last page, page_end >= page
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -46,8 +48,10 @@ class Retrieval:
 
 @dataclass(frozen=True)
 class Quote:
-    """A sentence an answer rests on: passage number (1-based) and its span in that passage's text."""
+    """A sentence an answer rests on: passage number (1-based), its span in that passage's text, and the
+    answer-sentence selector's probability that it answers (None when not scored)."""
 
     n: int
     start: int
     end: int
+    support: float | None = None

@@ -15,6 +15,7 @@ from kentrag.answer import weights
 from kentrag.answer.llm import GenerationError, LLMGenerator
 from kentrag.answer.local import LocalChat
 from kentrag.answer.openai_compat import OpenAIChat
+from kentrag.answer.quotes import shown
 from kentrag.core.settings import Settings
 from tests.conftest import make_settings
 
@@ -86,7 +87,8 @@ def test_openai_generator_streams_a_grounded_cited_answer(assistant, server_url:
     assert final.fallback is None, final.fallback
     assert "Ministry of Land" in final.text or "MOLIT" in final.text
     assert_well_formed(final)
-    assert final.citations[0].quote in final.citations[0].passage.text
+    cited = final.citations[0]
+    assert shown(cited.passage.text[cited.quote_start:cited.quote_end]) == cited.quote
     assert 0 < final.extra["first_token_s"] < final.extra["generation_s"]
 
 

@@ -21,9 +21,12 @@ from kentrag.app.server import start
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from robustness import free_port
 
-from kentrag.answer.assistant import NOT_FOUND
+from kentrag.answer.quotes import shown
 from kentrag.core.settings import Settings
+from kentrag.core.texts import phrase
+from tests.ingest.ingest_samples import local_site
 
+pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -184,7 +187,7 @@ def test_broken_and_unanswerable_questions(open_app) -> None:
     assert bot_messages(page).last.inner_text() == "Please type a question."
     assert "too long" in ask(page, "Kocaeli " * 800, sources="empty")
     assert "no letters or digits" in ask(page, "🙂 ?? \u202e…", sources="empty")
-    assert ask(page, "How many craters are there on Mars?", sources="none") == NOT_FOUND["en"]
+    assert ask(page, "How many craters are there on Mars?", sources="none") == phrase("not_found", "en")
     expect(page.locator('#kr-sources [data-state="none"]')).to_contain_text("No sources")
     assert "Ministry of Land" in ask(page, "Which Korean ministry hosted the World Smart City Week in Seoul?")
 
@@ -248,16 +251,34 @@ def test_api_ask_returns_the_answer_json(app_url: str) -> None:
     assert answer["found"] and answer["language"] == "en" and "[1]" in answer["answer"]
     first = answer["citations"][0]
     assert first["doc_id"] == PROTOCOL and first["n"] == 1
-    assert first["text"][first["quote_start"]:first["quote_end"]] == first["quote"]
+    assert shown(first["text"][first["quote_start"]:first["quote_end"]]) == first["quote"]
 
     follow_up = client.predict("Kimler katıldı?", ["B40 atölyeleri ne zaman yapıldı?"], api_name="/ask")
     assert follow_up["language"] == "tr" and follow_up["citations"][0]["doc_id"] == B40
 
     unanswerable = client.predict(question="How many craters are there on Mars?", k=3, api_name="/ask")
     assert unanswerable == {"question": "How many craters are there on Mars?", "language": "en",
-                            "answer": NOT_FOUND["en"], "found": False, "citations": [], "generator": "extractive",
-                            "fallback": None}
+                            "answer": phrase("not_found", "en"), "found": False, "citations": [],
+                            "generator": "extractive", "fallback": None, "related": []}
     with pytest.raises(AppError, match="Please type a question"):
         client.predict("   ", api_name="/ask")
     with pytest.raises(AppError, match="unknown generator"):
         client.predict("B40?", generator="nope", api_name="/ask")
+
+
+@pytest.mark.browser
+def test_a_web_page_added_by_its_address_is_cited_with_a_link(open_app) -> None:
+    page = open_app("en-US")
+    body = PARK.split("\n\n", 1)[1]
+    site = {"/park": "<html><head><title>Kocaeli Akıllı Park Projesi</title></head><body><nav>Ana sayfa</nav>"
+                     f"<article><h1>Kocaeli Akıllı Park Projesi</h1><p>{body}</p></article></body></html>"}
+    with local_site(site) as base:
+        page.get_by_role("tab", name="Documents").click()
+        page.locator("#kr-url").get_by_role("textbox").fill(f"{base}/park")
+        page.click("#kr-add-url")
+        expect(page.locator("#kr-library-status")).to_contain_text(f"Page indexed: {base}/park",
+                                                                   timeout=ANSWER_TIMEOUT)
+        expect(page.locator("#kr-documents")).to_contain_text(f"{base}/park")
+        page.get_by_role("tab", name="Chat").click()
+        assert PARK_FACT in ask(page, PARK_QUESTION)
+        assert page.locator("#kr-sources a.kr-file").first.get_attribute("href") == f"{base}/park"

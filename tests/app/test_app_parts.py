@@ -1,5 +1,5 @@
-"""The web app's parts without a browser: question cleaning, upload names, escaping, the chat flow and the
-document library, on the real assistant and a real index."""
+"""The web app's parts on the real assistant and a real index: upload names, the chat flow and the document
+library."""
 
 from __future__ import annotations
 
@@ -11,44 +11,16 @@ from app_samples import PARK, PARK_FACT, PARK_QUESTION
 from conftest import make_settings
 from kentrag.app.chat import Conversation, respond
 from kentrag.app.handlers import Handlers
-from kentrag.app.i18n import STRINGS, pick_language, text
+from kentrag.app.i18n import text
 from kentrag.app.labels import Labels
 from kentrag.app.library import Library, safe_name
-from kentrag.app.questions import MAX_QUESTION_CHARS, BadQuestion, clean_history, clean_question
-from kentrag.app.render import answer_html, sources_html
+from kentrag.app.render import sources_html
 
-from kentrag.answer.assistant import Answer, Assistant, Citation
+from kentrag.answer.assistant import Assistant
 from kentrag.core.locking import IngestBusy, ingest_lock
-from kentrag.core.types import Passage
+from tests.ingest.ingest_samples import local_site
 
-MALICIOUS = '<img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script>'
-
-
-# --- questions ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("raw", "key"), [
-    ("", "bad_empty"), ("  \n\t ", "bad_empty"), (None, "bad_empty"), ("\u200b\u202e\x00", "bad_empty"),
-    ("x" * (MAX_QUESTION_CHARS + 1), "bad_too_long"), ("?!? 🙂🙂 …", "bad_no_words"),
-])
-def test_unusable_questions_are_refused_with_a_reason(raw: object, key: str) -> None:
-    with pytest.raises(BadQuestion) as caught:
-        clean_question(raw)
-    assert caught.value.key == key
-    assert text(key, "tr", **caught.value.values) != text(key, "en", **caught.value.values)
-
-
-def test_questions_are_normalised_not_rejected() -> None:
-    decomposed = unicodedata.normalize("NFD", "Kimler katıldı?")
-    assert clean_question(f"  \ud800{decomposed}\u202e\n ") == "Kimler katıldı?"
-    assert clean_history(["B40 atölyeleri?", "", None, "\x00"]) == ["B40 atölyeleri?"]
-    assert clean_history("not a list") == []
-
-
-def test_every_string_has_both_languages() -> None:
-    assert all(set(entry) == {"tr", "en"} for entry in STRINGS.values())
-    assert [pick_language(tag) for tag in ("tr-TR", "TR", "en-GB", "de-DE", "", None)] == \
-        ["tr", "tr", "en", "en", "en", "en"]
+pytestmark = pytest.mark.slow
 
 
 # --- upload names ------------------------------------------------------------------------------------
@@ -66,43 +38,6 @@ def test_every_string_has_both_languages() -> None:
 def test_safe_upload_names(original: str, stored: str) -> None:
     assert safe_name(original) == stored
     assert unicodedata.is_normalized("NFC", safe_name(original))
-
-
-# --- rendering ---------------------------------------------------------------------------------------
-
-
-def _citation(passage_text: str, quote: str, title: str = "Title") -> Citation:
-    passage = Passage("doc#0", "doc.txt", title, "doc.txt", "en", passage_text, 0, len(passage_text), score=0.5,
-                      dense=0.9, keyword=0.4, sentence=0.7)
-    start = passage_text.index(quote)
-    return Citation(1, passage, quote, start, start + len(quote))
-
-
-def test_sources_panel_escapes_documents_and_highlights_the_quote() -> None:
-    passage_text = f"Intro line.\nThe fact is 42. {MALICIOUS} Tail."
-    answer = Answer("q", "en", "“The fact is 42.” [1]", True, (_citation(passage_text, "The fact is 42.", MALICIOUS),))
-    panel = sources_html(answer, "en", show_scores=True)
-    assert "<img" not in panel and "<script" not in panel
-    assert "&lt;script&gt;window.__xss=2&lt;/script&gt;" in panel
-    assert panel.count('<mark class="kr-quote">The fact is 42.</mark>') == 2  # snippet and whole passage
-    assert 'data-state="cited"' in panel and "dense 0.900 · best sentence 0.700 · keyword 0.40" in panel
-
-
-def test_sources_panel_without_citations_or_answer() -> None:
-    not_found = Answer("q", "tr", "Bu sorunun yanıtını belgelerde bulamadım.", False)
-    assert 'data-state="none"' in sources_html(not_found, "tr", False)
-    assert text("sources_none", "tr") in sources_html(not_found, "tr", False)
-    assert 'data-state="empty"' in sources_html(None, "en", False)
-    odd = Citation(1, _citation("short text", "short").passage, "", -1, -1)
-    assert "short text" in sources_html(Answer("q", "en", "x [1]", True, (odd,)), "en", False)
-
-
-def test_answers_escape_quoted_html_and_note_a_fallback() -> None:
-    answer = Answer("q", "en", f"“{MALICIOUS}” [1]", True, fallback="The model failed (<b>timeout</b>)")
-    shown = answer_html(answer)
-    assert "<img" not in shown and "<script" not in shown and "<b>" not in shown
-    assert shown.index('class="kr-notice"') < shown.index('class="kr-message"')
-    assert 'class="kr-notice"' in answer_html(Answer("q", "en", "not found", False))
 
 
 # --- chat flow on the real assistant -----------------------------------------------------------------
@@ -190,3 +125,23 @@ def test_upload_while_another_ingest_runs(library: Library, tmp_path: Path) -> N
         status, *_ = handlers.add_files([str(park)], "tr", progress=lambda *args, **kwargs: None)
     assert text("busy", "tr") in status
     assert list(library.uploads.iterdir()) == [] and library.documents() == []
+
+
+def test_a_web_page_added_in_the_documents_tab_is_answerable_at_once(library: Library) -> None:
+    handlers = Handlers(library.assistant, library, Labels())
+    body = PARK.split("\n\n", 1)[1]
+    page = (f"<html><head><title>Kocaeli Akıllı Park Projesi</title></head><body><nav>Ana sayfa | Haberler</nav>"
+            f"<article><h1>Kocaeli Akıllı Park Projesi</h1><p>{body}</p></article></body></html>")
+    with local_site({"/park": page}) as base:
+        status, table, _, box = handlers.add_url(f" {base}/park ", "en", progress=lambda *args, **kwargs: None)
+        assert text("url_added", "en", url=f"{base}/park") in status and box == ""
+        assert f"{base}/park" in table[text("col_file", "en")].tolist()
+        answer = library.assistant.ask(PARK_QUESTION)
+        assert answer.found and PARK_FACT in answer.text and answer.citations[0].passage.source == f"{base}/park"
+        assert f'<a class="kr-file" href="{base}/park"' in sources_html(answer, "en", False)
+
+        status, *_, box = handlers.add_url(f"{base}/park", "tr", progress=lambda *args, **kwargs: None)
+        assert text("url_unchanged", "tr", url=f"{base}/park") in status
+        status, *_, box = handlers.add_url(f"{base}/yok", "tr", progress=lambda *args, **kwargs: None)
+        assert "kr-error" in status and f"{base}/yok: HTTP 404 Not Found" in status and box == f"{base}/yok"
+    assert text("url_none", "tr") in handlers.add_url("  ", "tr")[0]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from app_samples import PARK, PARK_FACT, PARK_QUESTION
 from gradio_client import Client
 from robustness import Spawned, free_port
+
+pytestmark = pytest.mark.slow
 
 
 def test_serve_builds_a_missing_index_and_answers(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from kentrag.core.language import detect_language, tokenize_words, turkish_casefold
 
-CORPUS = Path("/work/shared/corpus")
+pytestmark = pytest.mark.fast
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,10 @@
 """Sentence spans: exact offsets, abbreviations kept inside their sentence."""
 
+import pytest
+
 from kentrag.core.sentences import sentence_spans
+
+pytestmark = pytest.mark.fast
 
 
 def sentences(text: str) -> list[str]:
@@ -27,11 +31,13 @@ def test_closing_quotes_stay_with_their_sentence() -> None:
     assert sentences(text) == ["“Söylemekten çok yapmaya ihtiyacımız var.”", "Bu iş birliği önemli dedi."]
 
 
-def test_turkish_ordinals_do_not_split_but_years_do() -> None:
+def test_turkish_ordinals_do_not_split_but_years_and_dates_do() -> None:
     text = "Bu yıl 93. İzmir Enternasyonal Fuarı açıldı. Fuar açıldı: 2024. Yılın en büyüğüydü."
     assert sentences(text) == [
         "Bu yıl 93. İzmir Enternasyonal Fuarı açıldı.", "Fuar açıldı: 2024.", "Yılın en büyüğüydü.",
     ]
+    text = "The first concert is on July 16. The participating cities are Sarajevo and Kotor."
+    assert sentences(text) == ["The first concert is on July 16.", "The participating cities are Sarajevo and Kotor."]
 
 
 def test_sentence_texts_of_a_chunk() -> None:
@@ -41,3 +47,14 @@ def test_sentence_texts_of_a_chunk() -> None:
         "Tesla 1856'da doğdu.", "Smiljan'da büyüdü, sonra Graz'da okudu."]
     # Nothing long enough to be a sentence: the chunk itself stands for its one sentence.
     assert sentence_texts("Kısa. Çok.") == ["Kısa. Çok."]
+
+
+def test_abbreviations_inside_a_sentence_in_both_languages() -> None:
+    text = ("İzmir Büyükşehir Belediye Başkanı Dr. Cemil Tugay protokolü imzaladı. Akıllı şehir, yapay zeka vb. "
+            "alanlarda projeler yürütülecek. Prof. Joengo Kim spoke at No. 5 St. James Street. Sn. Akın KISA katıldı.")
+    assert sentences(text) == [
+        "İzmir Büyükşehir Belediye Başkanı Dr. Cemil Tugay protokolü imzaladı.",
+        "Akıllı şehir, yapay zeka vb. alanlarda projeler yürütülecek.",
+        "Prof. Joengo Kim spoke at No. 5 St. James Street.",
+        "Sn. Akın KISA katıldı.",
+    ]

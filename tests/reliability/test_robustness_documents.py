@@ -12,8 +12,10 @@ from types import SimpleNamespace
 import pytest
 from conftest import make_settings
 from robustness import index_snapshot, run_cli
-from test_readers import encrypt_pdf, make_docx, make_pdf
 
+from tests.ingest.test_readers import encrypt_pdf, make_docx, make_pdf
+
+pytestmark = pytest.mark.slow
 HUGE_MB = 50
 TWIN = "Çalışma notu.txt"
 NFD_ONLY = "İzmir toplantı özeti.md"

@@ -8,8 +8,11 @@ import pytest
 from conftest import make_settings
 from robustness import free_port, run_cli
 
-from kentrag.answer.extractive import LEADS, OTHER_LANGUAGE_NOTE
+from kentrag.answer.quotes import shown
 from kentrag.cli import build_parser
+from kentrag.core.texts import phrase
+
+pytestmark = pytest.mark.slow
 
 INJECTION = """Ankara Metro Project Notes
 
@@ -49,12 +52,13 @@ def test_injected_instructions_change_neither_format_nor_citations(injected, que
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     rest = answer.text
     for citation in answer.citations:
-        assert citation.quote and citation.quote in citation.passage.text
+        span = citation.passage.text[citation.quote_start:citation.quote_end]
+        assert citation.quote and shown(span) == citation.quote
         quoted = f"“{citation.quote}” [{citation.n}]"
         assert quoted in rest, (quoted, answer.text)  # verbatim, its "[2]"/"[9]" left as document text
         rest = rest.replace(quoted, "")
     # nothing but quotes and the fixed lead (and cross-language note) is said
-    allowed = {LEADS[answer.language], OTHER_LANGUAGE_NOTE[answer.language]}
+    allowed = {phrase("quotes_lead", answer.language), phrase("quotes_other_language", answer.language)}
     assert set(filter(None, (part.strip() for part in re.split(r"\n|(?<=:) ", rest)))) <= allowed, rest
     assert "HACKED" not in rest
 

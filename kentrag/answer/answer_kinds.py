@@ -1,0 +1,66 @@
+"""The kind of answer a question asks for (a sum of money, a count, a date) and whether a sentence holds one, in
+Turkish and English. A sentence without a sum of money cannot answer "what was the budget", however close its
+topic: many near-miss questions (a budget, an attendance figure the documents never give) are of this kind, and
+the selector, which reads meaning, is least sure about them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kentrag.core.language import turkish_casefold
+
+MONEY, COUNT, DATE = "money", "count", "date"
+# Question phrases, casefolded (Turkish-aware), matched at word starts ("kaç" also finds "kaçıncı"); the first
+# kind that matches counts ("how much did it cost" asks for money, "how many days" for a count).
+_ASKS = {
+    MONEY: ("budget", "cost", "price", "turnover", "revenue", "funding", "bütçe", "maliyet", "mal ol", "ciro",
+            "fiyat", "tutar", "ücret"),
+    COUNT: ("how many", "how much", "number of", "population", "what share", "percentage", "kaç", "ne kadar",
+            "nüfus", "sayısı", "yüzde"),
+    DATE: ("when", "what date", "which date", "what year", "which year", "what day", "which day", "ne zaman",
+           "hangi tarih", "hangi yıl", "hangi gün", "hangi ay"),
+}
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion", "dozen",
+                 "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz", "yirmi", "otuz", "kırk", "elli",
+                 "yüz", "milyon", "milyar")
+# Currencies and the magnitudes money is counted in, as word starts ("liralık", "euroluk"); symbols apart.
+_MONEY_WORDS = ("eur", "euro", "usd", "dollar", "dolar", "tl", "lira", "kuna", "pound", "sterlin", "million",
+                "billion", "mil", "milyon", "milyar", "bin")
+# ("may" is left out: mostly the verb.)
+_DATE_WORDS = ("january", "february", "march", "april", "june", "july", "august", "september", "october",
+               "november", "december", "ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos",
+               "eylül", "ekim", "kasım", "aralık", "today", "tomorrow", "yesterday", "bugün", "yarın", "dün")
+
+
+def _words(options: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
+    """A pattern finding any of `options` as whole words (or word starts, with `prefix`: Turkish suffixes)."""
+    ending = r"" if prefix else r"\b"
+    return re.compile(r"\b(?:" + "|".join(re.escape(option) for option in options) + r")" + ending)
+
+
+_ASK_PATTERNS = {kind: _words(phrases, prefix=True) for kind, phrases in _ASKS.items()}
+_DIGIT = r"\b\d"  # a number, not a digit inside a name ("B40")
+_NUMBER = re.compile(_DIGIT + "|" + _words(_NUMBER_WORDS, prefix=False).pattern)
+# A currency, or the word the question asks with ("Bütçe (TL): 1250000000", "the budget is 5,000,000").
+_MONEY = re.compile(r"[€$₺£]|" + _words(_MONEY_WORDS, prefix=False).pattern + "|"
+                    + _words(("euro", "dolar", "dollar", "lira", *_ASKS[MONEY]), prefix=True).pattern)
+_DATE = re.compile(_DIGIT + "|" + _words(_DATE_WORDS, prefix=True).pattern)
+_HOLDS = {
+    MONEY: lambda text: bool(_NUMBER.search(text) and _MONEY.search(text)),
+    COUNT: lambda text: bool(_NUMBER.search(text)),
+    DATE: lambda text: bool(_DATE.search(text)),
+}
+
+
+def asked_kind(question: str) -> str | None:
+    """MONEY, COUNT or DATE when the question asks for one, else None."""
+    folded = turkish_casefold(question)
+    return next((kind for kind, pattern in _ASK_PATTERNS.items() if pattern.search(folded)), None)
+
+
+def holds_kind(kind: str | None, text: str) -> bool:
+    """Whether a sentence can answer a question asking for `kind`: a number (a digit or a number word), with a
+    currency or magnitude for money; a digit, month or day name for a date. Always true for any other question."""
+    return kind is None or _HOLDS[kind](turkish_casefold(text))

@@ -1,0 +1,99 @@
+"""Quotes a person can read: a span of a document as shown (no markdown markup, on one line), the heading a
+sentence depends on, the fragments and repeats that are never quoted. Pure functions of the text: a citation
+keeps pointing at the exact span, only what is shown is cleaned."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kentrag.core.language import is_stopword, turkish_casefold
+from kentrag.core.sentences import ends_with_abbreviation
+
+# Markdown strong emphasis (any **, and __ around words: "__init__" or "window.__x" stay), heading marks (#) at
+# the start of a line.
+_MARKUP = re.compile(r"\*\*|(?<!\w)__(?=\w(?:[^\n]*?\w)?__(?!\w))|(?<=\w)__(?!\w)|^[ \t]*#+[ \t]+", re.MULTILINE)
+_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+_SPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+")
+_SENTENCE_END = ".!?…"
+# A line this short that does not end a sentence is a heading (or a clause broken off over a line break).
+HEADING_WORDS = 12
+
+
+def _runs_on(line: str, next_line: str) -> bool:
+    """Whether `next_line` continues `line` as one sentence: it opens in lower case, or `line` ends with
+    punctuation or a function word ("… will" / "Start its route …")."""
+    last = line.split()[-1] if line.split() else ""
+    return next_line[:1].islower() or line[-1:] in _SENTENCE_END + ":;," or is_stopword(last.strip("*_"))
+
+
+def unmarked(text: str) -> str:
+    """Text without markdown markup, its line breaks kept (a passage shown whole)."""
+    return _MARKUP.sub("", text)
+
+
+def shown(text: str) -> str:
+    """A quote or title as it is shown: markdown markup removed, whitespace collapsed; a heading and the
+    sentence under it joined by a space when the sentence runs on from it, else by a dash."""
+    lines = [_SPACE.sub(" ", line).strip() for line in _LINE_BREAK.split(unmarked(text).strip())]
+    result = ""
+    for line in filter(None, lines):
+        if result:
+            result += " " if _runs_on(result, line) else " — "
+        result += line
+    return result
+
+
+def normalised(text: str) -> str:
+    """The words of a text, casefolded (Turkish-aware), without markup or punctuation: two quotes with the same
+    normalised text are the same quote."""
+    return _NON_WORD.sub(" ", turkish_casefold(shown(text))).strip()
+
+
+def heading_start(text: str, start: int) -> int | None:
+    """Where the heading line above the sentence starting at `start` begins, or None: the sentence must open a
+    line, and the line above be short and not end a sentence."""
+    before = text[:start]
+    stripped = before.rstrip()
+    if "\n" not in before[len(stripped):] or not stripped:
+        return None
+    line_start = stripped.rfind("\n") + 1
+    if not _heading_like(stripped[line_start:]):
+        return None
+    return line_start + len(stripped[line_start:]) - len(stripped[line_start:].lstrip())
+
+
+def depends_on_heading(heading: str, sentence: str) -> bool:
+    """Whether a sentence reads only with the heading above it, because it runs on from it ("B40 Young City
+    Representatives Summit" / "will be planned …")."""
+    heading, sentence = shown(heading), shown(sentence)
+    return bool(heading and sentence) and _runs_on(heading, sentence)
+
+
+def _heading_like(line: str) -> bool:
+    """A short line that does not end a sentence: a heading, or a clause broken off over a line break."""
+    line = unmarked(line).strip()
+    return bool(line) and line[-1] not in _SENTENCE_END and len(line.split()) <= HEADING_WORDS
+
+
+def cut_off(text: str, start: int, end: int) -> bool:
+    """Whether the sentence at [start, end) was cut by the end of its chunk: it ends the chunk at an abbreviation
+    ("… Yardımcısı Dr."), or is a heading-like line whose sentence is in the next chunk ("B40 Festival Bus will").
+    A chunk that ends at a comma ends a clause, which is quoted."""
+    if end < len(text.rstrip()):
+        return False
+    return ends_with_abbreviation(text[:end]) or (text[:start].endswith("\n") and _heading_like(text[start:end]))
+
+
+def distinct(texts: Sequence[str]) -> list[int]:
+    """The positions of the texts to keep, in order: a text seen before (same normalised words) and a fragment
+    of another text (its words inside the other's) are left out."""
+    keys = [normalised(text) for text in texts]
+    kept: list[int] = []
+    for i, key in enumerate(keys):
+        repeat = any(keys[j] == key for j in kept)
+        fragment = any(key != other and f" {key} " in f" {other} " for other in keys)
+        if key and not repeat and not fragment:
+            kept.append(i)
+    return kept

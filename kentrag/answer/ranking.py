@@ -1,0 +1,181 @@
+"""The candidate answer sentences of the top passages, scored, and what they decide: whether the documents answer,
+which sentences are quoted, and the order of the passages.
+
+With the answer-sentence selector (kentrag.answer.selector) a sentence scores its probability + 2 × e5 cosine, and
+answers only when that passes the threshold calibrated for its language pair; without it (KENTRAG_SELECTOR=off or
+no weights) it scores e5 cosine alone and every sentence may answer. Keyword overlap with the question is added to
+both, so no language pair ranks worse than on e5 cosine and keywords alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from kentrag.answer.answer_kinds import asked_kind, holds_kind
+from kentrag.answer.quotes import cut_off, depends_on_heading, distinct, heading_start, shown
+from kentrag.answer.selector import AnswerSelector, Candidate
+from kentrag.core.language import is_stopword, keyword_tokens, tokenize_words
+from kentrag.core.sentences import sentence_spans
+from kentrag.core.types import Passage, Retrieval
+
+PASSAGES_READ = 5
+OVERLAP_WEIGHT = 0.15
+# The selector reads this many sentences, the best by e5 cosine and keyword overlap: each costs about as much as
+# a retrieval (a cross-encoder pass); on the eval set the answer sentence it picks is always among them.
+SELECTOR_READS = 6
+# Added to the selector's thresholds (calibrated to refuse 5 % of answerable XQuAD dev paragraphs): on the eval
+# set's answerable questions and its first 8 near-miss ones, the largest margin that still refuses at most 5 % of
+# the answerable (BENCHMARKS.md "Answers").
+THRESHOLD_MARGIN = 0.1
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A candidate answer sentence: the span of its passage that is quoted (with the heading it depends on), the
+    sentence and context the selector reads, and its scores."""
+
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    context: str = ""  # the heading the sentence sits under, else the sentence before it in the passage
+    cosine: float = 0.0  # e5, with the vector the retriever searched with
+    overlap: float = 0.0  # share of the question's content words it holds
+    probability: float | None = None  # the selector's; None without it
+    score: float = 0.0  # what ranks it: the selector's combined score (or e5 cosine) + keyword overlap
+    passes: bool = True  # reaches its language pair's threshold (always, without the selector)
+
+    @property
+    def quote(self) -> str:
+        """The quoted span as it is shown (kentrag.answer.quotes.shown)."""
+        return shown(self.passage.text[self.start:self.end])
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One question's candidate sentences, best first, and the passages in the order their numbers follow."""
+
+    passages: tuple[Passage, ...]
+    sentences: tuple[Sentence, ...] = ()
+
+    @property
+    def answering(self) -> tuple[Sentence, ...]:
+        """The sentences that answer on their own (pass their threshold), best first: none means refuse."""
+        return tuple(s for s in self.sentences if s.passes)
+
+    def best_of(self, passage: Passage) -> Sentence | None:
+        """The best sentence of a passage (None when all of its sentences were repeats or fragments)."""
+        return next((s for s in self.sentences if s.passage.chunk_id == passage.chunk_id), None)
+
+
+def content_tokens(text: str) -> set[str]:
+    """Keyword tokens of the words that are not function words."""
+    return {token for word in tokenize_words(text) if not is_stopword(word) for token in keyword_tokens(word)}
+
+
+@dataclass(frozen=True)
+class Quotable:
+    """A sentence of a passage that may be quoted: its position among the passage's sentences (and its heading's,
+    when it is quoted with it), the span quoted and the context the selector reads with it."""
+
+    index: int
+    start: int
+    end: int
+    context: str
+    heading: int | None = None
+
+
+def passage_sentences(passage: Passage) -> list[Quotable]:
+    """The sentences of a passage that may be quoted: not one the chunk's end cut off, not a heading quoted with
+    the sentence under it. A sentence that depends on its heading is quoted from the heading on; the context is
+    the heading, else the sentence before."""
+    text = passage.text
+    spans = sentence_spans(text)
+    starts = {start: i for i, (start, _) in enumerate(spans)}
+    quotable = []
+    for i, (start, end) in enumerate(spans):
+        heading = heading_start(text, start)
+        if heading is not None and depends_on_heading(text[heading:start], text[start:end]):
+            quotable.append(Quotable(i, heading, end, text[heading:start], starts.get(heading)))
+        elif heading is not None:
+            quotable.append(Quotable(i, start, end, text[heading:start]))
+        else:
+            quotable.append(Quotable(i, start, end, text[slice(*spans[i - 1])] if i else ""))
+    attached = {q.heading for q in quotable}
+    return [q for q in quotable if q.index not in attached and not cut_off(text, *spans[q.index])]
+
+
+def reordered(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> tuple[Passage, ...]:
+    """The passages ordered by their best sentence's score; passages without a scored sentence after them, in
+    retrieval order."""
+    best: dict[str, float] = {}
+    for sentence in sentences:
+        best.setdefault(sentence.passage.chunk_id, sentence.score)  # sentences come best first
+    return tuple(sorted(passages, key=lambda p: (p.chunk_id not in best, -best.get(p.chunk_id, 0.0))))
+
+
+class SentenceRanker:
+    """Scores the candidate sentences of a retrieval's top passages (the selector loaded once, by the caller)."""
+
+    def __init__(self, embedding, selector: AnswerSelector | None = None) -> None:
+        self.embedding = embedding  # embeds what the retrieval did not bring: sentences, the query
+        self.selector = selector
+
+    def rank(self, question: str, retrieval: Retrieval) -> Ranking:
+        """The candidate sentences of the top passages, best first, without repeats or fragments; with the
+        selector, the passages re-ordered by their best sentence."""
+        candidates = self._candidates(retrieval)
+        keep = distinct([c.text for c in candidates])
+        scored = self._scored(question, retrieval.language, [candidates[i] for i in keep])
+        ranked = tuple(sorted(scored, key=lambda s: s.score, reverse=True))
+        passages = reordered(retrieval.passages, ranked) if self.selector else retrieval.passages
+        return Ranking(passages, ranked)
+
+    def _candidates(self, retrieval: Retrieval) -> list[Sentence]:
+        """Every sentence that may be quoted from the top passages, with its e5 cosine and keyword overlap with
+        what was searched (the question, with a follow-up's earlier turns)."""
+        query = retrieval.query_vector
+        question_tokens = content_tokens(retrieval.query)
+        candidates = []
+        for passage in retrieval.passages[:PASSAGES_READ]:
+            vectors = self._sentence_vectors(passage, retrieval.sentence_vectors.get(passage.chunk_id))
+            if query is None and len(vectors):
+                query = np.asarray(self.embedding.get_query_embedding(retrieval.query), dtype=np.float32)
+            spans = sentence_spans(passage.text)
+            for q in passage_sentences(passage):
+                text = passage.text[slice(*spans[q.index])]
+                quoted = content_tokens(passage.text[q.start:q.end])
+                overlap = len(question_tokens & quoted) / max(1, len(question_tokens))
+                # A sentence quoted with its heading is as near as the nearer of the two ("B40 Young City
+                # Representatives Summit" / "will be planned … between August 22nd - 27th").
+                cosine = max(float(vectors[i] @ query) for i in (q.index, q.heading) if i is not None)
+                candidates.append(Sentence(passage, q.start, q.end, text, q.context, cosine, overlap))
+        return candidates
+
+    def _sentence_vectors(self, passage: Passage, stored: np.ndarray | None) -> np.ndarray:
+        """e5 vectors of a passage's sentences: the stored ones when they match its sentences, else embedded
+        now (embedding them would be most of an answer's time)."""
+        texts = [passage.text[a:b] for a, b in sentence_spans(passage.text)]
+        if stored is not None and len(stored) == len(texts):
+            return np.asarray(stored, dtype=np.float32)
+        vectors = self.embedding.get_text_embedding_batch(texts) if texts else []
+        return np.asarray(vectors, dtype=np.float32)
+
+    def _scored(self, question: str, language: str, candidates: list[Sentence]) -> list[Sentence]:
+        """The candidates with their scores: e5 cosine + keyword overlap; with the selector, the SELECTOR_READS
+        best of them by that score, scored by its combined score + keyword overlap instead."""
+        by_e5 = [replace(c, score=c.cosine + OVERLAP_WEIGHT * c.overlap) for c in candidates]
+        if self.selector is None or not candidates:
+            return by_e5
+        candidates = sorted(by_e5, key=lambda c: c.score, reverse=True)[:SELECTOR_READS]
+        read = [Candidate(shown(c.text), shown(c.passage.title), shown(c.context)) for c in candidates]
+        probabilities = self.selector.probabilities(question, read)
+        combined = self.selector.combined(probabilities, np.array([c.cosine for c in candidates]))
+        kind = asked_kind(question)
+        return [replace(c, probability=float(p), score=float(s) + OVERLAP_WEIGHT * c.overlap,
+                        passes=bool(s >= self.selector.threshold(language, c.passage.language) + THRESHOLD_MARGIN)
+                        and holds_kind(kind, c.quote))
+                for c, p, s in zip(candidates, probabilities, combined)]

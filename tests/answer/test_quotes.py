@@ -1,0 +1,98 @@
+"""Quotes a person can read (kentrag.answer.quotes) and the kind of answer a question asks for
+(kentrag.answer.answer_kinds): pure functions of the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from kentrag.answer.answer_kinds import COUNT, DATE, MONEY, asked_kind, holds_kind
+from kentrag.answer.quotes import cut_off, depends_on_heading, distinct, heading_start, normalised, shown
+from kentrag.core.sentences import sentence_spans
+
+pytestmark = pytest.mark.fast
+
+B40 = ("B40 Young City Representatives Summit\n\nwill be planned to host in Istanbul between August 22nd - 27th to "
+       "create an open space for the future leaders of the Network. The Summit aims to encourage young people.")
+
+
+def test_shown_quotes_have_no_markdown_markup_and_one_line() -> None:
+    assert shown("Two programs: **Festival Bus Project** and **B40 Young City Representatives Summit**.") == \
+        "Two programs: Festival Bus Project and B40 Young City Representatives Summit."
+    assert shown("# **B40** Balkan Cities\n") == "B40 Balkan Cities"
+    assert shown("the __Smart Rate__ deadline,  in   time") == "the Smart Rate deadline, in time"
+    assert shown("window.__xss=2 and snake_case_name") == "window.__xss=2 and snake_case_name"
+
+
+def test_a_heading_and_its_sentence_read_as_one() -> None:
+    assert shown(B40[:B40.index("Network.") + 8]).startswith(
+        "B40 Young City Representatives Summit will be planned to host in Istanbul between August 22nd - 27th")
+    assert shown("B40 Festival Bus will\n\nStart its route from Istanbul.") == \
+        "B40 Festival Bus will Start its route from Istanbul."
+    assert shown("TIMELINE\n\n24 June Smart Rate deadline") == "TIMELINE — 24 June Smart Rate deadline"
+
+
+def test_the_heading_a_sentence_sits_under() -> None:
+    first, second = sentence_spans(B40)[1:3]
+    heading = heading_start(B40, first[0])
+    assert heading == 0 and depends_on_heading(B40[heading:first[0]], B40[first[0]:first[1]])
+    assert heading_start(B40, second[0]) is None  # not at the start of a line
+    text = "A whole sentence ends here.\nThe next line starts a sentence."
+    assert heading_start(text, text.index("The next")) is None  # the line above is a sentence, not a heading
+    plain = "B40 Network Local Economic Cooperation Working Group\n\nLocal economic cooperation focused on culture."
+    start = plain.index("Local economic")
+    assert heading_start(plain, start) == 0 and not depends_on_heading(plain[:start], plain[start:])
+
+
+def test_a_sentence_cut_by_the_end_of_its_chunk_is_a_fragment() -> None:
+    chunk = "Konferans başladı. Konferansın açılış konuşmaları Genel Sekreter Yardımcısı Dr."
+    first, last = sentence_spans(chunk)
+    assert chunk[slice(*last)].endswith("Yardımcısı Dr.") and cut_off(chunk, *last)
+    assert not cut_off(chunk, *first)
+    assert not cut_off("Belgeler ve raporlar incelendi vb.\nSonra", 0, len("Belgeler ve raporlar incelendi vb."))
+    chunk = "InnoWeek başladı. Taşkent’te düzenlenen “InnoWeek – 2022” kapsamında,"
+    assert not cut_off(chunk, *sentence_spans(chunk)[-1])  # a whole clause
+    chunk = "The route was decided.\n\nB40 Festival Bus will"
+    assert cut_off(chunk, *sentence_spans(chunk)[-1])  # its sentence goes on in the next chunk
+    assert not cut_off("It was decided.\n\nThe bus will tour", 0, len("It was decided."))
+
+
+def test_repeats_and_fragments_are_quoted_once() -> None:
+    texts = [
+        "Protokolü Dr. Cemil Tugay ile Ekrem İmamoğlu imzaladı.",
+        "Protokolü  Dr. Cemil Tugay ile Ekrem İmamoğlu **imzaladı**.",  # the same sentence of an overlapping chunk
+        "Ekrem İmamoğlu imzaladı.",  # a chunk starting mid-sentence
+        "İstanbul onur konuğu oldu.",
+    ]
+    assert distinct(texts) == [0, 3]
+    assert normalised("İZMİR’de **Fuar**!") == normalised("izmir de fuar")
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("What was the budget of the İzmir–İstanbul protocol?", MONEY),
+    ("İzmir–İstanbul protokolünün bütçesi ne kadardı?", MONEY),
+    ("How much did the portal cost?", MONEY),
+    ("How many cities took part?", COUNT),
+    ("Kaç kişi katıldı?", COUNT),
+    ("And when is the Young City Representatives Summit?", DATE),
+    ("Konferans hangi tarihte yapıldı?", DATE),
+    ("Taşkent'teki konferans ne zaman yapıldı?", DATE),
+    ("Which cities took part in the B40 Festival Bus project?", None),
+    ("Protokolü kim imzaladı?", None),
+])
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+def test_a_sentence_holds_the_kind_of_answer_asked_for() -> None:
+    assert not holds_kind(MONEY, "93. İzmir Enternasyonal Fuarı'nda iş birliği protokolü imzalandı.")
+    assert holds_kind(MONEY, "Its total value is about 1.8 billion Kuna.") and holds_kind(MONEY, "Bütçe 5 milyon TL.")
+    assert holds_kind(MONEY, "Proje 300 bin liralık.") and holds_kind(MONEY, "It cost €40,000.")
+    assert holds_kind(MONEY, "Karşıyaka; Yıl: 2024; Bütçe: 1250000000") and not holds_kind(MONEY, "Bütçe açıklandı.")
+    assert not holds_kind(COUNT, "The delegates met in Istanbul.")
+    assert holds_kind(COUNT, "Two UPP city representatives joined.") and holds_kind(COUNT, "İki grup toplandı.")
+    assert holds_kind(DATE, "The Summit will be held in August.") and holds_kind(DATE, "Zirve Ağustos'ta yapılacak.")
+    assert not holds_kind(DATE, "A joint open data portal could be created.")
+    assert not holds_kind(DATE, "Two programs are on the agenda for this summer: the B40 Summit.")
+    assert holds_kind(DATE, "between August 22nd - 27th") and holds_kind(DATE, "WOMEX'22 in Lisbon")
+    assert not holds_kind(DATE, "Participants may join later.")
+    assert holds_kind(None, "Any sentence at all.")
