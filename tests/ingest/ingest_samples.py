@@ -1,13 +1,18 @@
 """Documents the ingest tests make themselves: scanned pages (text printed into an image), PDFs with and
-without a text layer."""
+without a text layer, spreadsheets; and a small web site on loopback."""
 
 from __future__ import annotations
 
 import io
 import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import matplotlib
+import openpyxl
 from kentrag.ingest.document import LoadedDocument
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
@@ -63,3 +68,42 @@ def page_texts(doc: LoadedDocument) -> dict[int, str]:
     """Page number → that page's text, cut from the document text at its page starts."""
     ends = [start for start, _ in doc.pages[1:]] + [len(doc.text)]
     return {number: doc.text[start:end].strip() for (start, number), end in zip(doc.pages, ends)}
+
+
+def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A workbook with these sheets (name → rows), in order."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@contextmanager
+def local_site(pages: dict[str, str]) -> Iterator[str]:
+    """Serve `pages` (path → HTML, changeable while served; other paths: 404) on 127.0.0.1 at a free port;
+    yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # keep the test output clean
+            pass
+
+        def do_GET(self) -> None:
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write((body or "<h1>Not found</h1>").encode())
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,10 +1,12 @@
 """Scanned and mixed PDFs through the real Tesseract (tur+eng) and PDFium: OCR accuracy, page numbers, limits,
-progress, and the reason given when Tesseract is missing."""
+progress, and the reason given when Tesseract is missing. With `-s -k "turkish_letters or a4_page"` the
+tests print the accuracy and seconds per page that BENCHMARKS.md reports."""
 
 from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pypdf
@@ -62,13 +64,14 @@ def write(folder: Path, name: str, data: bytes) -> Path:
 
 
 @pytest.fixture(scope="module")
-def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedDocument, list[tuple[int, int]]]:
-    """The image-only PDF of PARAGRAPH read once, with the progress calls it made."""
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedDocument, list[tuple[int, int]], float]:
+    """The image-only PDF of PARAGRAPH read once, with the progress calls it made and the seconds it took."""
     folder = tmp_path_factory.mktemp("scanned")
     calls: list[tuple[int, int]] = []
     path = write(folder, "tarama.pdf", image_pdf([scanned_page(PARAGRAPH)]))
+    started = time.perf_counter()
     doc = read_document(path, folder, ocr=OcrOptions(on_page=lambda done, total: calls.append((done, total))))
-    return doc, calls
+    return doc, calls, time.perf_counter() - started
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +83,29 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> LoadedDocument:
 
 
 def test_image_only_pdf_is_read_by_ocr_with_turkish_letters(scanned) -> None:
-    doc, _ = scanned
+    doc, _, seconds = scanned
     accuracy = character_accuracy(PARAGRAPH, doc.text)
+    print(f"\nOCR of a paragraph page at 300 dpi: {accuracy:.1%} of the characters right, {seconds:.1f} s")
     assert accuracy >= 0.97, f"OCR character accuracy {accuracy:.3f}:\n{doc.text}"
     assert all(letter in doc.text for letter in "çğıİöşüÇĞÖŞÜ")
     assert doc.pages == ((0, 1),)
     assert doc.title == "tarama"
 
 
+def test_a_full_a4_page_is_read_as_well(tmp_path: Path) -> None:
+    """A page filled with text (38 lines), as most scanned letters and protocols are."""
+    text = " ".join([PARAGRAPH] * 4)
+    path = write(tmp_path, "dolu.pdf", image_pdf([scanned_page(text)]))
+    started = time.perf_counter()
+    doc = read_document(path, tmp_path)
+    seconds = time.perf_counter() - started
+    accuracy = character_accuracy(text, doc.text)
+    print(f"\nOCR of a full A4 page at 300 dpi: {accuracy:.1%} of the characters right, {seconds:.1f} s")
+    assert accuracy >= 0.97, f"OCR character accuracy {accuracy:.3f}:\n{doc.text}"
+
+
 def test_ocr_reports_progress_per_page(scanned) -> None:
-    _, calls = scanned
+    _, calls, _ = scanned
     assert calls == [(0, 1), (1, 1)]
 
 
