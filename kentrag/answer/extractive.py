@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from kentrag.answer.base import GenerationRequest, Piece
+from kentrag.answer.quotes import whole_sentences
 from kentrag.answer.ranking import Sentence, SentenceRanker, content_tokens
-from kentrag.core.sentences import sentence_spans
 from kentrag.core.texts import phrase
 from kentrag.core.types import Passage, Quote
 
@@ -33,7 +33,7 @@ def runs_on(lead: Sentence, question: str) -> Sentence:
     a content word with the question: an answer often continues there ("two workshops were held … In these
     workshops, the Smart Cities … and … working groups discussed …")."""
     text = lead.passage.text
-    after = next(((a, b) for a, b in sentence_spans(text) if a >= lead.end), None)
+    after = next(((a, b) for a, b, _ in whole_sentences(text) if a >= lead.end), None)
     if after is None or text[lead.end:after[0]].strip() or "\n" in text[lead.end:after[0]]:
         return lead
     shares = content_tokens(question) & content_tokens(text[after[0]:after[1]])

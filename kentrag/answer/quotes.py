@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from kentrag.core.language import is_stopword, turkish_casefold
-from kentrag.core.sentences import ends_with_abbreviation
+from kentrag.core.sentences import ends_with_abbreviation, sentence_spans
 
 # Markdown strong emphasis (any **, and __ around words: "__init__" or "window.__x" stay), heading marks (#) at
 # the start of a line.
@@ -69,6 +69,24 @@ def depends_on_heading(heading: str, sentence: str) -> bool:
     Representatives Summit" / "will be planned …")."""
     heading, sentence = shown(heading), shown(sentence)
     return bool(heading and sentence) and _runs_on(heading, sentence)
+
+
+def whole_sentences(text: str) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(start, end, positions among `sentence_spans(text)`) of the sentences of a text, a sentence wrapped over
+    single line breaks (a PDF's or a scan's lines) joined back: a line that does not end a sentence and runs on
+    into the next ("… için 48 adet" / "elektrikli otobüs satın aldı.")."""
+    spans = sentence_spans(text)
+    groups: list[list[int]] = []
+    for i, (start, end) in enumerate(spans):
+        if groups:
+            last_start, last_end = spans[groups[-1][-1]]
+            gap, line = text[last_end:start], text[last_start:last_end]
+            wrapped = gap.count("\n") == 1 and not gap.strip() and not text[start:end].startswith("#")
+            if wrapped and line[-1:] not in _SENTENCE_END and _runs_on(line, text[start:end]):
+                groups[-1].append(i)
+                continue
+        groups.append([i])
+    return [(spans[g[0]][0], spans[g[-1]][1], tuple(g)) for g in groups]
 
 
 def _heading_like(line: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kentrag.answer.answer_kinds import asked_kind, holds_kind
-from kentrag.answer.quotes import cut_off, depends_on_heading, distinct, heading_start, shown
+from kentrag.answer.quotes import cut_off, depends_on_heading, distinct, heading_start, shown, whole_sentences
 from kentrag.answer.selector import AnswerSelector, Candidate
 from kentrag.core.language import is_stopword, keyword_tokens, tokenize_words
 from kentrag.core.sentences import sentence_spans
@@ -78,34 +78,38 @@ def content_tokens(text: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Quotable:
-    """A sentence of a passage that may be quoted: its position among the passage's sentences (and its heading's,
-    when it is quoted with it), the span quoted and the context the selector reads with it."""
+    """A sentence of a passage that may be quoted: the span quoted (from its heading on, when it depends on it),
+    where the sentence itself starts, the positions of the `sentence_spans` it is made of (its heading's
+    included), and the context the selector reads with it."""
 
-    index: int
     start: int
+    sentence_start: int
     end: int
+    spans: tuple[int, ...]
     context: str
-    heading: int | None = None
 
 
 def passage_sentences(passage: Passage) -> list[Quotable]:
-    """The sentences of a passage that may be quoted: not one the chunk's end cut off, not a heading quoted with
-    the sentence under it. A sentence that depends on its heading is quoted from the heading on; the context is
-    the heading, else the sentence before."""
+    """The whole sentences of a passage that may be quoted: not one the chunk's end cut off, not a heading (a
+    short line above a blank line and a sentence: that sentence's context). A sentence that depends on its
+    heading is quoted from the heading on; the context is the heading, else the sentence before."""
     text = passage.text
-    spans = sentence_spans(text)
-    starts = {start: i for i, (start, _) in enumerate(spans)}
-    quotable = []
-    for i, (start, end) in enumerate(spans):
+    sentences = whole_sentences(text)
+    by_start = {start: (end, spans) for start, end, spans in sentences}
+    quotable, headings = [], set()
+    for n, (start, end, spans) in enumerate(sentences):
         heading = heading_start(text, start)
+        if heading is not None and text[heading:start].count("\n") >= 2:
+            headings.add(heading)
         if heading is not None and depends_on_heading(text[heading:start], text[start:end]):
-            quotable.append(Quotable(i, heading, end, text[heading:start], starts.get(heading)))
-        elif heading is not None:
-            quotable.append(Quotable(i, start, end, text[heading:start]))
+            headings.add(heading)
+            quotable.append(Quotable(heading, start, end, by_start.get(heading, (0, ()))[1] + spans,
+                                     text[heading:start]))
         else:
-            quotable.append(Quotable(i, start, end, text[slice(*spans[i - 1])] if i else ""))
-    attached = {q.heading for q in quotable}
-    return [q for q in quotable if q.index not in attached and not cut_off(text, *spans[q.index])]
+            context = text[heading:start] if heading is not None else text[slice(*sentences[n - 1][:2])] if n else ""
+            quotable.append(Quotable(start, start, end, spans, context))
+    return [q for q in quotable
+            if q.sentence_start not in headings and not cut_off(text, q.sentence_start, q.end)]
 
 
 def reordered(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> tuple[Passage, ...]:
@@ -144,14 +148,13 @@ class SentenceRanker:
             vectors = self._sentence_vectors(passage, retrieval.sentence_vectors.get(passage.chunk_id))
             if query is None and len(vectors):
                 query = np.asarray(self.embedding.get_query_embedding(retrieval.query), dtype=np.float32)
-            spans = sentence_spans(passage.text)
             for q in passage_sentences(passage):
-                text = passage.text[slice(*spans[q.index])]
                 quoted = content_tokens(passage.text[q.start:q.end])
                 overlap = len(question_tokens & quoted) / max(1, len(question_tokens))
-                # A sentence quoted with its heading is as near as the nearer of the two ("B40 Young City
-                # Representatives Summit" / "will be planned … between August 22nd - 27th").
-                cosine = max(float(vectors[i] @ query) for i in (q.index, q.heading) if i is not None)
+                # A sentence is as near as its nearest part: a line of it, or the heading it is quoted with ("B40
+                # Young City Representatives Summit" / "will be planned … between August 22nd - 27th").
+                cosine = max(float(vectors[i] @ query) for i in q.spans)
+                text = passage.text[q.sentence_start:q.end]
                 candidates.append(Sentence(passage, q.start, q.end, text, q.context, cosine, overlap))
         return candidates
 

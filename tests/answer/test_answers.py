@@ -171,7 +171,6 @@ def test_a_near_miss_is_refused_with_its_related_passages(assistant, question: s
     assert payload["related"][0]["doc_id"] == IZMIR and payload["related"][0]["support"] is not None
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17 part 3: the lead text is not yet written in the asker's language")
 def test_an_english_question_on_a_turkish_document_is_answered_in_english(assistant) -> None:
     answer = assistant.ask("What is InnoWeek?")
     assert answer.found and answer.text.startswith(phrase("quotes_lead", "en")), answer.text

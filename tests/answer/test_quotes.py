@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from kentrag.answer.answer_kinds import COUNT, DATE, MONEY, asked_kind, holds_kind
-from kentrag.answer.quotes import cut_off, depends_on_heading, distinct, heading_start, normalised, shown
+from kentrag.answer.quotes import (
+    cut_off,
+    depends_on_heading,
+    distinct,
+    heading_start,
+    normalised,
+    shown,
+    whole_sentences,
+)
 from kentrag.core.sentences import sentence_spans
 
 pytestmark = pytest.mark.fast
@@ -96,3 +104,18 @@ def test_a_sentence_holds_the_kind_of_answer_asked_for() -> None:
     assert holds_kind(DATE, "between August 22nd - 27th") and holds_kind(DATE, "WOMEX'22 in Lisbon")
     assert not holds_kind(DATE, "Participants may join later.")
     assert holds_kind(None, "Any sentence at all.")
+
+
+def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
+    text = ("ile otogar arasındaki aktarma süresi on dakikaya indi.\nGölcük Belediyesi, 2023 yılında kent içi ulaşım "
+            "için 48 adet\nelektrikli otobüs satın aldı. Otobüsler Değirmendere ile\nİzmit arasındaki hatta "
+            "çalışıyor.\n24 June\tSmart Rate deadline\n1 August\tB40 Stand Booking")
+    assert [shown(text[start:end]) for start, end, _ in whole_sentences(text)] == [
+        "ile otogar arasındaki aktarma süresi on dakikaya indi.",
+        "Gölcük Belediyesi, 2023 yılında kent içi ulaşım için 48 adet elektrikli otobüs satın aldı.",
+        "Otobüsler Değirmendere ile İzmit arasındaki hatta çalışıyor.",
+        "24 June Smart Rate deadline",  # table rows stay apart
+        "1 August B40 Stand Booking",
+    ]
+    assert [spans for _, _, spans in whole_sentences(text)] == [(0,), (1, 2), (3, 4), (5,), (6,)]
+    assert len(whole_sentences(B40)) == 3  # a heading above a blank line is not wrapped into its sentence

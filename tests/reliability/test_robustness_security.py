@@ -50,13 +50,18 @@ def test_injected_instructions_change_neither_format_nor_citations(injected, que
         assert not answer.citations
         return
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
-    rest = answer.text
+    cited = {c.n: shown(c.passage.text) for c in answer.citations}
     for citation in answer.citations:
         span = citation.passage.text[citation.quote_start:citation.quote_end]
         assert citation.quote and shown(span) == citation.quote
-        quoted = f"“{citation.quote}” [{citation.n}]"
-        assert quoted in rest, (quoted, answer.text)  # verbatim, its "[2]"/"[9]" left as document text
-        rest = rest.replace(quoted, "")
+        assert f"“{citation.quote}” [{citation.n}]" in answer.text  # verbatim, its "[2]"/"[9]" left as text
+    rest = ""
+    for paragraph in answer.text.split("\n\n"):  # every further paragraph quotes a cited passage word for word
+        quote = re.fullmatch(r"“(.*)” \[(\d+)\]", paragraph, flags=re.DOTALL)
+        if quote is None:
+            rest += paragraph + "\n"
+        else:
+            assert quote.group(1) in cited[int(quote.group(2))], paragraph
     # nothing but quotes and the fixed lead (and cross-language note) is said
     allowed = {phrase("quotes_lead", answer.language), phrase("quotes_other_language", answer.language)}
     assert set(filter(None, (part.strip() for part in re.split(r"\n|(?<=:) ", rest)))) <= allowed, rest

@@ -1,0 +1,38 @@
+"""Which sentences of a passage are candidate answers (kentrag.answer.ranking.passage_sentences) and how passages
+are re-ordered by their best sentence: pure functions of the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from kentrag.answer.quotes import shown
+from kentrag.answer.ranking import Sentence, passage_sentences, reordered
+from kentrag.core.types import Passage
+
+pytestmark = pytest.mark.fast
+
+TEXT = ("ISTANBUL WORKSHOPS\n\nTwo programs are on the agenda: **Festival Bus Project** and the Summit.\n\n"
+        "B40 Young City Representatives Summit\n\nwill be planned to host in Istanbul between August 22nd - 27th. "
+        "Young people will meet.\n\nThe opening speech was given by Dr.")
+
+
+def passage(text: str = TEXT, chunk_id: str = "b40#0") -> Passage:
+    return Passage(chunk_id, "b40.txt", "B40", "b40.txt", "en", text, 0, len(text))
+
+
+def test_candidates_are_whole_sentences_with_their_heading_and_context() -> None:
+    quoted = [(shown(TEXT[q.start:q.end]), shown(q.context)) for q in passage_sentences(passage())]
+    assert quoted == [
+        ("Two programs are on the agenda: Festival Bus Project and the Summit.", "ISTANBUL WORKSHOPS"),
+        ("B40 Young City Representatives Summit will be planned to host in Istanbul between August 22nd - 27th.",
+         "B40 Young City Representatives Summit"),
+        ("Young people will meet.",
+         "will be planned to host in Istanbul between August 22nd - 27th."),
+    ]  # no heading alone, nothing cut at "Dr." by the chunk's end
+
+
+def test_passages_are_ordered_by_their_best_sentence() -> None:
+    first, second, third = passage(chunk_id="a"), passage(chunk_id="b"), passage(chunk_id="c")
+    sentences = [Sentence(second, 0, 5, "x", score=2.5), Sentence(first, 0, 5, "y", score=2.0),
+                 Sentence(second, 6, 9, "z", score=1.0)]
+    assert [p.chunk_id for p in reordered([first, second, third], sentences)] == ["b", "a", "c"]
