@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 from kentrag.app.i18n import text
 
@@ -19,6 +20,8 @@ from kentrag.answer.quotes import shown, unmarked
 SNIPPET_CONTEXT = 110
 # Replaced one for one, so that quote offsets stay valid.
 _LINE_BREAKS = re.compile(r"[\r\n\t]")
+# Where the app serves an indexed document's file (app/files.py); relative, so that it holds behind a proxy's path.
+FILE_ROUTE = "kentrag/file/"
 
 
 def plain(value: object) -> str:
@@ -95,15 +98,21 @@ def _score_line(citation: Citation, language: str) -> str:
     return f'<div class="kr-score">{plain(text("score", language, **figures))}</div>'
 
 
+def file_href(doc_id: str, page: int | None) -> str:
+    """The link to an indexed document's file; a PDF's opens at `page` where the browser's viewer can."""
+    href = FILE_ROUTE + quote(doc_id, safe="/")
+    return f"{href}#page={page}" if page is not None and doc_id.lower().endswith(".pdf") else href
+
+
 def _origin(citation: Citation, language: str) -> str:
-    """Where a source comes from: its file name, or a web page's URL as a link; then its page, if it has pages.
-    (Files are not linked: the app does not serve the corpus.)"""
+    """Where a source comes from, as a link that opens in a new tab: a web page's URL, or the file's name linking
+    to the file as the app serves it (app/files.py; a PDF at the cited page); then its page, if it has pages."""
     p = citation.passage
     if p.source.startswith(("http://", "https://")):
-        origin = (f'<a class="kr-file" href="{plain(p.source)}" target="_blank" rel="noopener noreferrer">'
-                  f"{plain(p.source)}</a>")
+        href, rel = p.source, "noopener noreferrer"
     else:
-        origin = f'<code class="kr-file">{plain(p.source)}</code>'
+        href, rel = file_href(p.doc_id, p.page), "noopener"
+    origin = f'<a class="kr-file" href="{plain(href)}" target="_blank" rel="{rel}">{plain(p.source)}</a>'
     page = page_label(p, language)
     return f'{origin} <span class="kr-page">{plain(page)}</span>' if page else origin
 

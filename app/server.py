@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import gradio as gr
+from kentrag.app.files import serve_document_files
 from kentrag.app.library import Library
 from kentrag.app.ui import build_app
 from kentrag.index.store import Store
@@ -45,16 +46,18 @@ def login() -> tuple[str, str] | None:
 
 
 def start(settings: Settings, host: str, port: int, store: Store | None = None) -> tuple[gr.Blocks, str]:
-    """Load the assistant and start the app without blocking; returns the app and its local URL."""
+    """Load the assistant and start the app, with the documents' files at /kentrag/file/, without blocking;
+    returns the app and its local URL."""
     assistant = Assistant(settings, store=store)
     library = Library(assistant, max_bytes=settings.upload_max_mb * 2**20)
     demo = build_app(assistant, library)
     demo.queue(default_concurrency_limit=1)
-    _, url, _ = demo.launch(
+    app, url, _ = demo.launch(
         server_name=host, server_port=port, prevent_thread_lock=True, quiet=True, show_error=True,
         max_file_size=library.max_bytes, footer_links=["api"], css_paths=[STYLE], ssr_mode=False,
         mcp_server=False, enable_monitoring=False, run_history=False, share=False, auth=login(),
     )
+    serve_document_files(app, assistant.store, settings.max_document_mb)
     return demo, url
 
 

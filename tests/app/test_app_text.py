@@ -74,13 +74,15 @@ def test_sources_panel_without_citations_or_answer() -> None:
     assert "short text" in sources_html(Answer("q", "en", "x [1]", True, (odd,)), "en", False)
 
 
-def test_sources_panel_names_pages_and_links_web_pages() -> None:
+def test_sources_panel_names_pages_and_links_files_and_web_pages() -> None:
     cited = _citation("The fact is 42.", "The fact is 42.")
-    pdf = Citation(1, replace(cited.passage, source="rapor.pdf", page=12, page_end=13), *cited_quote(cited))
+    pdf = Citation(1, replace(cited.passage, doc_id="2024/rapor.pdf", source="rapor.pdf", page=12, page_end=13),
+                   *cited_quote(cited))
     web = Citation(2, replace(cited.passage, source='https://example.org/haber?a=1&b="x"'), *cited_quote(cited))
     answer = Answer("q", "tr", "“The fact is 42.” [1] [2]", True, (pdf, web))
     panel = sources_html(answer, "tr", False)
-    assert '<code class="kr-file">rapor.pdf</code> <span class="kr-page">s. 12–13</span>' in panel
+    assert ('<a class="kr-file" href="kentrag/file/2024/rapor.pdf#page=12" target="_blank" rel="noopener">'
+            'rapor.pdf</a> <span class="kr-page">s. 12–13</span>') in panel
     assert ('<a class="kr-file" href="https://example.org/haber?a=1&amp;b=&quot;x&quot;" target="_blank" '
             'rel="noopener noreferrer">') in panel
     assert '<span class="kr-page">p. 12–13</span>' in sources_html(answer, "en", False)
