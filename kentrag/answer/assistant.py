@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from kentrag.answer import grounding
 from kentrag.answer.answers import Answer
-from kentrag.answer.base import GenerationRequest, Generator
+from kentrag.answer.base import GenerationRequest, Generator, Piece
 from kentrag.answer.changes import IndexChanges
 from kentrag.answer.citations import Citation, Citations
 from kentrag.answer.llm import GenerationError
@@ -109,16 +109,17 @@ class Assistant:
         base = replace(base, passages=ranking.passages)
         request = GenerationRequest(question, retrieval, ranking)
         if backend.verbatim:
-            yield from self._quoted(backend, request, base)
+            yield from self._quoted(backend.generate(request), request, base)
         else:
             yield from self._checked(backend, request, base)
 
     @staticmethod
-    def _quoted(backend: Generator, request: GenerationRequest, base: Answer) -> Iterator[Answer]:
-        """A quoting generator's answer, streamed; it stands as it is (not found when it quotes nothing)."""
+    def _quoted(pieces: Iterable[Piece], request: GenerationRequest, base: Answer) -> Iterator[Answer]:
+        """An answer of quotes (after a checked short answer, or not), streamed; it stands as it is (not found when
+        it quotes nothing)."""
         citations = Citations(request.passages)
         raw = ""
-        for piece in backend.generate(request):
+        for piece in pieces:
             citations.note(piece, len(raw))
             raw += piece.text
             yield replace(base, text=citations.render(raw))
@@ -130,34 +131,36 @@ class Assistant:
         yield replace(base, text=final, citations=built, complete=True)
 
     def _checked(self, backend: Generator, request: GenerationRequest, base: Answer) -> Iterator[Answer]:
-        """A language model's answer streamed as it arrives, then checked against the passages; a failure or
-        a failed check gives the quoting generator's answer instead, with the reason."""
-        shown = min(len(request.passages), grounding.PROMPT_PASSAGES)
-        raw, pieces, first = "", 0, None
+        """A language model's short answer, checked before it is shown (kentrag.answer.grounding): followed by the
+        quotes it rests on when they hold its every number and name; not found when the model says they do not
+        answer (a second refusal, after the selector's); else, and when the model fails, the quoting generator's
+        answer with a note saying why."""
+        pieces: list[Piece] = []
+        first = None
         started = time.perf_counter()
         try:
             for piece in backend.generate(request):
                 first = first if first is not None else time.perf_counter() - started
-                raw += piece.text
-                pieces += 1
-                yield replace(base, text=Citations(request.passages).render(grounding.tidy(raw, shown)))
+                pieces.append(piece)
         except GenerationError as error:
             reason = phrase("fallback_error", request.language, detail=str(error)[:200])
-            yield from self._quoted(self.generators[FALLBACK], request, replace(base, fallback=reason))
+            yield from self._fallback(request, base, reason)
             return
         elapsed = time.perf_counter() - started
-        timing = {"first_token_s": round(first if first is not None else elapsed, 3), "tokens": pieces,
-                  "generation_s": round(elapsed, 3)}
+        checked = grounding.review(pieces, request.passages)
+        timing = {"first_token_s": round(first if first is not None else elapsed, 3),
+                  "tokens": len(pieces) - len(checked.quotes), "generation_s": round(elapsed, 3)}
         base = replace(base, extra={**base.extra, **timing})
-        checked = grounding.review(raw, request)
-        # Retrieval already decided that the documents answer: a refusal is overruled, since the model's
-        # refusals were mostly wrong on the eval set (BENCHMARKS.md "Generators").
-        if checked.refused or not checked.grounded:
-            reason = phrase("fallback_refused" if checked.refused else "fallback_ungrounded", request.language)
-            yield from self._quoted(self.generators[FALLBACK], request, replace(base, fallback=reason))
-            return
-        citations = Citations(request.passages)
-        for quote in checked.quotes:
-            citations.quote(quote)
-        text = citations.render(checked.text)
-        yield replace(base, text=text, citations=citations.build(), complete=True)
+        if checked.refused:
+            yield replace(base, text=phrase("not_found", request.language), found=False, complete=True,
+                          related=related(request.ranking))
+        elif checked.unsupported:
+            facts = ", ".join(checked.unsupported)
+            yield from self._fallback(request, base, phrase("fallback_unsupported", request.language, facts=facts))
+        else:
+            yield from self._quoted(checked.pieces, request, base)
+
+    def _fallback(self, request: GenerationRequest, base: Answer, reason: str) -> Iterator[Answer]:
+        """The quoting generator's answer, noting why a language model's is not shown."""
+        quotes = self.generators[FALLBACK].generate(request)
+        return self._quoted(quotes, request, replace(base, fallback=reason))

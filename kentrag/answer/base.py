@@ -49,8 +49,9 @@ class Generator(Protocol):
 
     name: str
     # True: every claim is a verbatim quote of a passage, given with its Quote, so the answer stands as it is.
-    # False: the generator writes its own words, which the assistant checks against the passages
-    # (kentrag.answer.grounding) and replaces by quotes when the check fails.
+    # False: the generator writes its own words (pieces without a Quote), then the quotes they rest on (pieces with
+    # their Quote); the assistant checks the words against the quotes (kentrag.answer.grounding) before showing
+    # them, and shows the quotes alone when the check fails.
     verbatim: bool
 
     def generate(self, request: GenerationRequest) -> Iterator[Piece]:

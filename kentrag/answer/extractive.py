@@ -28,6 +28,12 @@ def number(passages: Sequence[Passage], sentence: Sentence) -> int:
     return next(n for n, p in enumerate(passages, start=1) if p.chunk_id == sentence.passage.chunk_id)
 
 
+def quoted(passages: Sequence[Passage], sentence: Sentence) -> Piece:
+    """A sentence as an answer quotes it: verbatim in quotation marks after a blank line, with its [n] and Quote."""
+    n = number(passages, sentence)
+    return Piece(f"\n\n“{sentence.quote}” [{n}]", Quote(n, sentence.start, sentence.end, sentence.probability))
+
+
 def runs_on(lead: Sentence, question: str) -> Sentence:
     """The lead, run on into the sentence right after it on the same line (one verbatim span) when that one shares
     a content word with the question: an answer often continues there ("two workshops were held … In these
@@ -69,9 +75,7 @@ class ExtractiveGenerator:
         if languages and request.language not in languages:
             yield Piece(" " + phrase("quotes_other_language", request.language))
         for sentence in chosen:
-            n = number(request.passages, sentence)
-            quote = Quote(n, sentence.start, sentence.end, sentence.probability)
-            yield Piece(f"\n\n“{sentence.quote}” [{n}]", quote)
+            yield quoted(request.passages, sentence)
 
     def select(self, request: GenerationRequest) -> list[Sentence]:
         """The sentences to quote, the best first: with the selector those that pass their threshold, else the

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from kentrag.answer.llm import GenerationError, chunk_text
 
-CONTEXT_TOKENS = 4096
+# The prompt holds the rules, a question and at most three quoted sentences (kentrag.answer.grounding).
+CONTEXT_TOKENS = 2048
 _DONE = object()
 
 

@@ -25,14 +25,15 @@ class GeneratorUnavailable(ValueError):
 
 def build_generators(settings: Settings, ranker: SentenceRanker) -> dict[str, Generator]:
     """The generators this configuration offers, by name (the extractive one quotes the sentences `ranker`
-    ranks); LLMs load their model on first use."""
-    generators: dict[str, Generator] = {FALLBACK: ExtractiveGenerator(ranker)}
+    ranks; LLMs answer from those sentences and load their model on first use)."""
+    quoting = ExtractiveGenerator(ranker)
+    generators: dict[str, Generator] = {FALLBACK: quoting}
     if settings.llm_base_url:
         chat = OpenAIChat(settings.llm_base_url, settings.llm_model, settings.llm_api_key)
-        generators["openai"] = LLMGenerator("openai", chat)
+        generators["openai"] = LLMGenerator("openai", chat, quoting)
     gguf = installed_gguf(settings)
     if gguf is not None:
-        generators["local"] = LLMGenerator("local", LocalChat(gguf))
+        generators["local"] = LLMGenerator("local", LocalChat(gguf), quoting)
     return generators
 
 

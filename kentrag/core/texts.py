@@ -25,13 +25,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "tr": "Dil modeli çalışmadı ({detail}); bunun yerine belgelerden alıntılar gösteriliyor.",
         "en": "The language model failed ({detail}); showing quotes from the documents instead.",
     },
-    "fallback_refused": {
-        "tr": "Dil modeli yanıt bulamadı, ancak belgeler soruyla eşleşiyor; bunun yerine alıntılar gösteriliyor.",
-        "en": "The language model found no answer, but the documents match the question; showing quotes instead.",
-    },
-    "fallback_ungrounded": {
-        "tr": "Dil modelinin yanıtı belgelere dayandırılamadı; bunun yerine alıntılar gösteriliyor.",
-        "en": "The language model's answer could not be tied to the documents; showing quotes instead.",
+    "fallback_unsupported": {
+        "tr": "Dil modelinin yanıtında alıntılanan cümlelerde geçmeyen bir ad ya da sayı vardı ({facts}); "
+              "yalnızca alıntılar gösteriliyor.",
+        "en": "The language model's answer had a name or number that is not in the quoted sentences ({facts}); "
+              "showing only the quotes.",
     },
     # Where a cited passage is in a paged document (PDF page, slide, sheet): the CLI and the sources panel.
     "page": {"tr": "s. {page}", "en": "p. {page}"},

@@ -1,11 +1,9 @@
-"""Cited answers over the real corpus index: the right passages, quoted verbatim, in the question's language;
-language models' answers checked, and replaced by quotes when they fail."""
+"""Cited answers over the real corpus index: the right passages, quoted verbatim, in the question's language
+(language models' answers: test_llm_answers.py)."""
 
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -13,8 +11,6 @@ import pytest
 
 from kentrag.answer.base import GenerationRequest
 from kentrag.answer.extractive import ExtractiveGenerator
-from kentrag.answer.llm import LLMGenerator
-from kentrag.answer.openai_compat import OpenAIChat
 from kentrag.answer.quotes import normalised, shown
 from kentrag.answer.ranking import SentenceRanker
 from kentrag.core.sentences import sentence_spans
@@ -214,71 +210,3 @@ def test_with_the_selector_off_near_misses_are_answered_as_before(corpus_setting
     answer = assistant.ask("What was the budget of the İzmir–İstanbul protocol?")
     assert answer.found and answer.citations and all(c.support is None for c in answer.citations)
     assert_well_cited(answer)
-
-
-# --- language models' answers, checked -------------------------------------------------------------------
-
-B40_QUESTION = "Which two working groups met at the B40 workshops in Istanbul?"
-
-
-class ScriptedChat:
-    """A chat model that streams a fixed reply, word by word."""
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-
-    def stream_chat(self, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
-        yield from re.findall(r"\S+\s*", self.reply)
-
-
-def scripted(assistant, monkeypatch, reply: str) -> None:
-    monkeypatch.setitem(assistant.generators, "openai", LLMGenerator("openai", ScriptedChat(reply)))
-
-
-def test_a_grounded_model_answer_is_kept_with_its_citations(assistant, monkeypatch) -> None:
-    passages = assistant.ranker.rank(B40_QUESTION, assistant.retrieve(B40_QUESTION)).passages  # as numbered
-    source = next(n for n, p in enumerate(passages[:3], start=1) if "Smart Cities" in p.text)
-    reply = f"The Smart Cities and Digital Transformation group met [{source}]."
-    scripted(assistant, monkeypatch, reply)
-    steps = list(assistant.stream(B40_QUESTION, generator="openai"))
-    final = steps[-1]
-    assert final.found and final.fallback is None and final.generator == "openai"
-    assert final.text == "The Smart Cities and Digital Transformation group met [1]."
-    assert [c.passage.chunk_id for c in final.citations] == [passages[source - 1].chunk_id]
-    cited = final.citations[0]
-    assert shown(cited.passage.text[cited.quote_start:cited.quote_end]) == cited.quote
-    assert all(not s.complete for s in steps[:-1]) and final.extra["tokens"] == len(reply.split())
-
-
-@pytest.mark.parametrize(("reply", "reason"), [
-    (phrase("not_found", "en"), "fallback_refused"),
-    ("Bananas are yellow and grow in warm countries.", "fallback_ungrounded"),
-])
-def test_a_refused_or_ungrounded_model_answer_gives_quotes(assistant, monkeypatch, reply: str, reason: str) -> None:
-    scripted(assistant, monkeypatch, reply)
-    answer = assistant.ask(B40_QUESTION, generator="openai")
-    quotes = assistant.ask(B40_QUESTION, generator="extractive")
-    assert answer.found and answer.fallback == phrase(reason, "en")
-    assert (answer.text, answer.citations) == (quotes.text, quotes.citations)
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_an_unreachable_server_falls_back_to_the_extractive_answer(assistant, monkeypatch) -> None:
-    chat = OpenAIChat(f"http://127.0.0.1:{_closed_port()}/v1")
-    monkeypatch.setitem(assistant.generators, "openai", LLMGenerator("openai", chat))
-    answer = assistant.ask(B40_QUESTION, generator="openai")
-    assert answer.found and answer.generator == "openai"
-    assert answer.fallback and "ConnectError" in answer.fallback
-    assert answer.text.startswith("According to the documents") and answer.citations
-    assert re.findall(r"\[(\d+)\]", answer.text)
-
-
-def test_an_unconfigured_generator_says_how_to_enable_it(assistant, monkeypatch) -> None:
-    monkeypatch.delitem(assistant.generators, "openai", raising=False)
-    with pytest.raises(ValueError, match="KENTRAG_LLM_BASE_URL"):
-        assistant.ask(B40_QUESTION, generator="openai")
