@@ -1,9 +1,8 @@
 """Retrieval and citation metrics for the kentrag eval set.
 
-Relevance is string-based: a passage (or an answer) is relevant to an item when it contains any of
-the item's ``answer_any`` strings, compared after Turkish casefolding (İ→i, I→ı) with dotted and
-dotless i then treated alike (so English capitals such as "ISTANBUL" still match "Istanbul"), runs of
-whitespace collapsed and typographic apostrophes/quotes folded to ASCII.
+Relevance is string-based: a passage (or an answer) is relevant to an item when it contains any of the item's
+``answer_any`` strings, compared after Turkish casefolding with dotted and dotless i treated alike, whitespace
+collapsed and typographic quotes folded to ASCII.
 """
 
 from __future__ import annotations
@@ -21,20 +20,15 @@ _QUOTE_FOLD = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "“"
 
 
 def _match_key(text: str) -> str:
-    """Normalise text for answer matching: quotes folded, whitespace collapsed, Turkish casefold, ı→i.
-
-    Turkish casefolding alone maps English "I" to "ı", so "HELD IN" would miss "held in"; folding ı
-    to i afterwards makes the match insensitive to the dot as well as to case.
-    """
+    """Normalise text for answer matching: quotes folded, whitespace collapsed, Turkish casefold, then ı→i
+    (Turkish casefolding maps English "I" to "ı": "HELD IN" must still match "held in")."""
     text = _WHITESPACE_RE.sub(" ", text.translate(_QUOTE_FOLD))
     return turkish_casefold(text).replace("ı", "i").strip()
 
 
 def passage_matches(text: str, answer_any: Sequence[str]) -> bool:
-    """True when ``text`` contains any of ``answer_any`` (casefolded substring match, see module doc).
-
-    An empty ``answer_any`` (an unanswerable item) never matches; blank answer strings are ignored.
-    """
+    """True when ``text`` contains any of ``answer_any`` (casefolded substring match, see module doc); an empty
+    ``answer_any`` (an unanswerable item) never matches, blank answer strings are ignored."""
     haystack = _match_key(text)
     return any(key and key in haystack for key in (_match_key(answer) for answer in answer_any))
 
@@ -80,12 +74,8 @@ def _dcg(relevances: Iterable[bool]) -> float:
 
 
 def ndcg_at_k(relevances: Sequence[bool], k: int = 10) -> float:
-    """Binary nDCG@k.
-
-    The ideal DCG assumes the relevant results of the whole list (at most ``k`` of them) ranked first,
-    so the value only says how well the retrieved relevant results are ordered, not how many relevant
-    passages exist in the corpus. 0.0 when the list holds no relevant result.
-    """
+    """Binary nDCG@k, the ideal DCG being that of the list's own relevant results (at most ``k``) ranked first: how
+    well the retrieved relevant results are ordered. 0.0 when the list holds no relevant result."""
     _check_k(k)
     n_relevant = min(sum(1 for relevant in relevances if relevant), k)
     if n_relevant == 0:
@@ -93,31 +83,28 @@ def ndcg_at_k(relevances: Sequence[bool], k: int = 10) -> float:
     return _dcg(relevances[:k]) / _dcg([True] * n_relevant)
 
 
-def citation_precision(cited_texts: Sequence[str], answer_any: Sequence[str]) -> float | None:
-    """Share of cited passages that contain an answer string; None when nothing was cited.
+def ranking_metrics(relevances: Sequence[bool]) -> dict[str, float]:
+    """The eval's ranking metrics of one ranked list: hit@1, hit@3, hit@5, mrr@10 and ndcg@10."""
+    return {"hit@1": hit_at_k(relevances, 1), "hit@3": hit_at_k(relevances, 3), "hit@5": hit_at_k(relevances, 5),
+            "mrr@10": mrr_at_k(relevances, 10), "ndcg@10": ndcg_at_k(relevances, 10)}
 
-    For an unanswerable item (empty ``answer_any``) every citation counts as wrong, giving 0.0.
-    """
+
+def citation_precision(cited_texts: Sequence[str], answer_any: Sequence[str]) -> float | None:
+    """Share of cited passages that contain an answer string; None when nothing was cited (0.0 for an
+    unanswerable item: every citation is wrong)."""
     if not cited_texts:
         return None
     return sum(1 for text in cited_texts if passage_matches(text, answer_any)) / len(cited_texts)
 
 
 def aggregate(rows: Sequence[Mapping[str, object]], keys: Iterable[str]) -> dict[str, float | None]:
-    """Mean of each metric in ``keys`` over ``rows``, skipping rows where it is missing or None.
-
-    Booleans count as 1.0/0.0. A key with no value in any row maps to None; a non-numeric value
-    raises TypeError.
-    """
+    """Mean of each metric in ``keys`` over the rows that have it (not None; booleans count as 1.0/0.0); None for a
+    key no row has. TypeError for a value that is not a number."""
     result: dict[str, float | None] = {}
     for key in keys:
-        values: list[float] = []
-        for row in rows:
-            value = row.get(key)
-            if value is None:
-                continue
-            if not isinstance(value, (int, float)):
+        values = [row[key] for row in rows if row.get(key) is not None]
+        for value in values:
+            if not isinstance(value, int | float):
                 raise TypeError(f"metric {key!r} must be a number, bool or None, got {value!r}")
-            values.append(float(value))
         result[key] = sum(values) / len(values) if values else None
     return result

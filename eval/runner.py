@@ -11,11 +11,9 @@ from kentrag.eval.metrics import (
     aggregate,
     answer_words,
     citation_precision,
-    hit_at_k,
     lead_text,
-    mrr_at_k,
-    ndcg_at_k,
     passage_matches,
+    ranking_metrics,
 )
 from kentrag.eval.questions import NEAR_MISS, EvalItem, load_eval_set
 from tqdm import tqdm
@@ -61,12 +59,8 @@ def score_item(item: EvalItem, answer: Answer, doc_languages: dict[str, str]) ->
         row["doc_lang"] = doc_languages.get(item.doc)
         row["cross_lingual"] = row["doc_lang"] is not None and row["doc_lang"] != item.lang
     if item.answerable:
-        relevant = [passage_matches(p.text, item.answer_any) for p in answer.passages[:RANKING_DEPTH]]
-        row.update({
-            "hit@1": hit_at_k(relevant, 1), "hit@3": hit_at_k(relevant, 3), "hit@5": hit_at_k(relevant, 5),
-            "mrr@10": mrr_at_k(relevant, 10), "ndcg@10": ndcg_at_k(relevant, 10),
-            "answer_match": answer.found and passage_matches(answer.text, item.answer_any),
-        })
+        row.update(ranking_metrics([passage_matches(p.text, item.answer_any) for p in answer.passages[:RANKING_DEPTH]]))
+        row["answer_match"] = answer.found and passage_matches(answer.text, item.answer_any)
     row["citation_precision"] = citation_precision([c.passage.text for c in answer.citations], item.answer_any)
     # What each citation points at (page: null for unpaged documents), to check an answer by hand.
     row["citations"] = [{"doc_id": c.passage.doc_id, "page": c.passage.page, "page_end": c.passage.page_end}
@@ -123,16 +117,10 @@ def run_eval(settings: Settings, eval_set: Path | None = None, generator: str | 
         rows.append({**score_item(item, answer, doc_languages), "seconds": time.perf_counter() - asked})
     elapsed = time.perf_counter() - started
     return {
-        "n": len(rows),
-        **aggregate(rows, METRICS),
-        **aggregate(rows, REFUSALS),
-        **_answers(rows),
-        **aggregate(rows, TIMINGS),
-        "splits": _splits(rows),
-        "generator": generator or settings.generator,
+        "n": len(rows), **aggregate(rows, METRICS + REFUSALS), **_answers(rows), **aggregate(rows, TIMINGS),
+        "splits": _splits(rows), "generator": generator or settings.generator,
         "seconds_per_question": round(elapsed / max(1, len(rows)), 3),
-        "seconds_p50": round(statistics.median(r["seconds"] for r in rows), 3),
-        "items": rows,
+        "seconds_p50": round(statistics.median(r["seconds"] for r in rows), 3), "items": rows,
     }
 
 
@@ -143,11 +131,8 @@ def print_report(report: dict) -> None:
     print(header)
     print("-" * len(header))
     for name, values in [("all", report), *report["splits"].items()]:
-        cells = []
-        for column in columns:
-            value = values.get(column)
-            cells.append(f"{'—' if value is None else (value if column == 'n' else f'{value:.3f}'):>19}")
-        print(f"{name:<15}" + "".join(cells))
+        cells = [(column, values.get(column)) for column in columns]
+        print(f"{name:<15}" + "".join(f"{'—' if v is None else (v if c == 'n' else f'{v:.3f}'):>19}" for c, v in cells))
     figures = {key: "—" if report.get(key) is None else f"{report[key]:.3f}" for key in REFUSALS}
     print(f"\nrefused: unanswerable {figures['refused_unanswerable']}, near-miss {figures['refused_near_miss']}, "
           f"answerable (wrongly) {figures['wrongly_refused']}")

@@ -1,10 +1,8 @@
 """Finding the dense candidates: the chunks whose e5 vectors are nearest to the question's.
 
 Two ways, one interface (`DenseSearch`): an exact scan of every vector (`ExactSearch`), and for a large index an
-in-memory HNSW graph (`GraphSearch`, usearch), which finds about the same neighbours without reading every
-vector. Why not Chroma's own HNSW query: it spent most of its time in Chroma's bindings around the graph search
-(BENCHMARKS.md, "The graph of a large index"); a query then also never waits on a Chroma server. The snapshot
-(index.snapshot) picks which one an index gets.
+in-memory HNSW graph (`GraphSearch`, usearch). Not Chroma's own HNSW query: it is slower (BENCHMARKS.md), and a
+query then never waits on a Chroma server.
 """
 
 from __future__ import annotations
@@ -17,8 +15,7 @@ from kentrag.index.arrays import top_rows
 from usearch.index import Index
 
 LINKS_PER_NODE = 16  # Chroma's default too
-# Candidates looked at per search: recall of the exact top 80 on real e5 vectors in BENCHMARKS.md.
-SEARCH_BREADTH = 128
+SEARCH_BREADTH = 128  # candidates looked at per search (recall in BENCHMARKS.md)
 BUILD_BREADTH = 128
 
 
@@ -34,14 +31,6 @@ class DenseSearch(Protocol):
         ...
 
 
-def nearest_among(vectors: np.ndarray, rows: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
-    """The k rows of `rows` whose `vectors` are nearest to `vector`, exactly. A group of more than a quarter of
-    the rows is scored through the product with the whole matrix, read in order: gathering its rows first
-    copies each one, which costs more than that product once a group holds a large share of the rows."""
-    similarities = (vectors @ vector)[rows] if 4 * len(rows) > len(vectors) else vectors[rows] @ vector
-    return rows[top_rows(similarities, k)]
-
-
 @dataclass(frozen=True)
 class ExactSearch:
     """Every chunk vector scored: exact, and fast enough up to index.snapshot.EXACT_SEARCH_LIMIT chunks."""
@@ -52,21 +41,21 @@ class ExactSearch:
         return top_rows(self.vectors @ vector, k)
 
     def nearest_rows_among(self, vector: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-        return nearest_among(self.vectors, rows, vector, k)
+        """A group of over a quarter of the rows is scored through the product with the whole matrix (cheaper
+        than gathering its rows)."""
+        vectors = self.vectors
+        similarities = (vectors @ vector)[rows] if 4 * len(rows) > len(vectors) else vectors[rows] @ vector
+        return rows[top_rows(similarities, k)]
 
 
 @dataclass(frozen=True)
-class GraphSearch:
-    """An HNSW graph over the chunk vectors (stored as float16) and which row each of its keys stands for (-1:
-    removed). A search within one language, which the graph cannot filter on, scores that language's rows.
-
-    Keys are never reused: a patch removes the keys of dropped rows and adds new keys for new rows, on a copy of
-    the graph, so a query still running on the previous snapshot keeps a graph that matches its rows.
-    """
+class GraphSearch(ExactSearch):
+    """An HNSW graph over the chunk vectors (float16) and the row each of its keys stands for (-1: removed); a
+    search within one language, which the graph cannot filter on, is exact. A patch works on a copy with new
+    keys for new rows, so a query still running on the previous snapshot keeps a graph matching its rows."""
 
     index: Index
     row_of_key: np.ndarray  # int64
-    vectors: np.ndarray  # e5, float32, one row per chunk (for the searches within a language)
 
     @classmethod
     def build(cls, vectors: np.ndarray) -> GraphSearch:
@@ -76,15 +65,12 @@ class GraphSearch:
         keys = np.arange(len(vectors), dtype=np.int64)
         if len(vectors):
             index.add(keys, vectors, threads=0)
-        return cls(index, keys, vectors)
+        return cls(vectors, index, keys)
 
     def nearest_rows(self, vector: np.ndarray, k: int) -> np.ndarray:
         keys = self.index.search(np.asarray(vector, np.float32), k, threads=1).keys
         rows = self.row_of_key[keys.astype(np.int64)]
         return rows[rows >= 0]
-
-    def nearest_rows_among(self, vector: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-        return nearest_among(self.vectors, rows, vector, k)
 
     def patched(self, keep: np.ndarray, vectors: np.ndarray) -> GraphSearch:
         """The graph for the kept rows (a boolean mask, order kept) followed by new rows; `vectors`: all rows'
@@ -102,15 +88,15 @@ class GraphSearch:
         new_keys = np.arange(len(row_of_key), len(row_of_key) + len(new_vectors), dtype=np.int64)
         if len(new_vectors):
             index.add(new_keys, new_vectors, threads=0)
-        return GraphSearch(index, np.concatenate([row_of_key, np.arange(kept, len(vectors))]), vectors)
+        return GraphSearch(vectors, index, np.concatenate([row_of_key, np.arange(kept, len(vectors))]))
 
     def __reduce__(self) -> tuple:
         """Pickled as usearch's own serialisation (index.snapshot_cache saves the graph with the snapshot)."""
-        return _restored, (bytes(self.index.save()), self.row_of_key, self.vectors)
+        return _restored, (self.vectors, bytes(self.index.save()), self.row_of_key)
 
 
-def _restored(data: bytes, row_of_key: np.ndarray, vectors: np.ndarray) -> GraphSearch:
+def _restored(vectors: np.ndarray, data: bytes, row_of_key: np.ndarray) -> GraphSearch:
     """A graph from `GraphSearch.__reduce__`'s bytes (usearch does not keep the search breadth)."""
     index = Index.restore(data)
     index.expansion_search = SEARCH_BREADTH
-    return GraphSearch(index, row_of_key, vectors)
+    return GraphSearch(vectors, index, row_of_key)

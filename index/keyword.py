@@ -1,9 +1,7 @@
-"""BM25 keyword index with Turkish-aware tokens.
+"""BM25 keyword index with Turkish-aware tokens, over a sparse matrix.
 
-Written here rather than taken from llama-index's BM25Retriever (bm25s + PyStemmer): that one lowercases
-with str.lower, which maps "İ" to "i̇" and "I" to "i", and has no Turkish stemmer; Turkish search needs
-Turkish casefolding (İ→i, I→ı) and suffix-tolerant matching, here by cutting tokens to a prefix
-(measured in BENCHMARKS.md). A sparse matrix keeps scoring fast at 100k chunks.
+Not llama-index's BM25Retriever: its str.lower maps "İ" to "i̇" and "I" to "i", and it has no Turkish stemmer;
+here tokens are casefolded the Turkish way and cut to a prefix, for suffix-tolerant matching (BENCHMARKS.md).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Hybrid retrieval: one question's e5 vector, keywords and, across languages, USE, over one snapshot of the index.
 
-The dense candidates of every language and the best keyword hits are scored and ranked by index.scoring; the
-passages, their sentence vectors and the query vectors go back in one `Retrieval`, so that a generator ranks
-sentences with the vectors the retriever searched with and never asks the index again.
+Candidates are scored by index.scoring; passages, their sentence vectors and the query vectors go back in one
+`Retrieval`, so that a generator ranks sentences with the same vectors and never asks the index again.
 """
 
 from __future__ import annotations
@@ -28,11 +27,8 @@ CANDIDATES = 40
 
 
 class HybridRetriever:
-    """Dense + keyword retrieval over one Store; call `refresh()` after the index changes.
-
-    A query reads one in-memory snapshot of the index (index.snapshot), which `refresh` swaps whole, so a query
-    never sees half an update and never reads Chroma.
-    """
+    """Dense + keyword retrieval over one Store; call `refresh()` after the index changes. A query reads one
+    in-memory snapshot (index.snapshot), which `refresh` swaps whole: never half an update, never Chroma."""
 
     def __init__(self, store: Store, embedding, use_embedding: UseEmbedding | None = None) -> None:
         """`embedding`: e5 (llama-index's wrapper); `use_embedding`: USE, loaded from the store's settings when
@@ -64,10 +60,8 @@ class HybridRetriever:
         return self._snapshot.use_vectors is not None
 
     def refresh(self, changed_documents: Collection[str] | None = None) -> None:
-        """Pick up changes to the index. Given the documents a sync added, changed or removed, only their chunks
-        are read from Chroma and patched into the current snapshot; else, or when that cannot be done
-        consistently (USE or sentence vectors on one side only), a full load (the snapshot cache where it still
-        holds, else Chroma)."""
+        """Pick up changes to the index: given the documents a sync changed, only their chunks are read and patched
+        into the snapshot; else, or when the vector sets do not match, a full load (snapshot cache, else Chroma)."""
         old = self._snapshot
         if changed_documents is not None and old.passages and len(changed_documents) <= PATCH_LIMIT:
             if not changed_documents:
@@ -87,8 +81,7 @@ class HybridRetriever:
     def retrieve(self, question: str, history: Sequence[str] = (), k: int = 5,
                  exclude: Collection[str] = frozenset()) -> Retrieval:
         """The k best passages for the question (searched with `retrieval_query(question, history)`), best first,
-        with their sentence vectors and the query vectors, all from one snapshot. Documents in `exclude` are
-        left out before scoring (they take no part in the per-language centring either)."""
+        with their sentence vectors and the query vectors; documents in `exclude` are left out before scoring."""
         snapshot = self._snapshot
         language = detect_language(question)
         query = retrieval_query(question, history)
@@ -117,12 +110,9 @@ class HybridRetriever:
 
 def candidate_rows(snapshot: Snapshot, vector: np.ndarray, keyword_scores: np.ndarray,
                    exclude: Collection[str] = frozenset(), k: int = CANDIDATES) -> np.ndarray:
-    """Rows of the dense candidates of every language plus the k best keyword hits, sorted, without the chunks
-    of the `exclude` documents.
-
-    One dense search over all languages finds k × (number of languages) chunks; a language left with too few of
-    them to centre on (CENTERING_DEPTH) gets a search of its own.
-    """
+    """Rows of the dense candidates of every language plus the k best keyword hits, sorted, without the chunks of
+    the `exclude` documents. A language left with too few to centre on (CENTERING_DEPTH) by the search over all
+    languages (k × languages chunks) gets a search of its own."""
     search, languages = snapshot.search, snapshot.language_rows
     found = [search.nearest_rows(vector, k * len(languages))]
     counts = Counter(snapshot.passage_languages[found[0]].tolist())

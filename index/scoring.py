@@ -9,7 +9,7 @@ answer when it sits in a document of the other language. So each candidate's sco
   sentence (USE is less tied to the question's language);
 - then centred within each passage language (minus the mean of that language's best CENTERING_DEPTH), so that
   how much a passage stands out within its language decides, not the language itself.
-Weights chosen on XQuAD and the kentrag eval, with what else was tried: BENCHMARKS.md ("The default retriever").
+Weights chosen on XQuAD and the kentrag eval (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -28,12 +28,9 @@ CENTERING_DEPTH = 10
 
 def fused_scores(dense: np.ndarray, sentence: np.ndarray | None, keyword: np.ndarray, same_language: np.ndarray,
                  use: np.ndarray | None = None, use_sentence: np.ndarray | None = None) -> np.ndarray:
-    """Each candidate's score before centring.
-
-    `dense`, `sentence` (None without sentence vectors), `keyword` and `same_language` (bool) hold one value per
-    candidate; `use` and `use_sentence` (the USE cosines of the chunk and of its best sentence; None when USE is
-    off or has no sentence vectors) one per candidate in another language, in candidate order.
-    """
+    """Each candidate's score before centring. `dense`, `sentence` (None without sentence vectors), `keyword` and
+    `same_language` hold one value per candidate; `use` and `use_sentence` (None when off) one per candidate in
+    another language."""
     sentence_part = SENTENCE_WEIGHT * sentence if sentence is not None else 0.0
     keyword_weight = np.where(same_language, KEYWORD_WEIGHT_SAME_LANGUAGE, KEYWORD_WEIGHT_OTHER_LANGUAGE)
     fused = dense + sentence_part + keyword_weight * keyword
@@ -46,12 +43,8 @@ def fused_scores(dense: np.ndarray, sentence: np.ndarray | None, keyword: np.nda
 
 
 def centre_per_language(scores: np.ndarray, languages: np.ndarray, depth: int = CENTERING_DEPTH) -> np.ndarray:
-    """Each language's scores minus the mean of its best `depth`.
-
-    A language with fewer than `depth` candidates fills the missing places with the mean of the best `depth` of
-    all languages: a lone passage is then compared almost as scored, instead of being centred onto 0 whatever
-    its score (which made a corpus of one Turkish and one English document a coin toss).
-    """
+    """Each language's scores minus the mean of its best `depth`; a language with fewer candidates fills the
+    missing places with the mean of the best `depth` of all (a lone passage is not centred onto 0)."""
     reference = np.sort(scores)[-depth:].mean()
     out = scores.copy()
     for language in np.unique(languages):

@@ -1,8 +1,7 @@
 """The sentence vectors of an index, held in memory in chunk order, and best-sentence scoring.
 
-A question usually asks about one sentence; a whole-chunk vector blurs it with its neighbours, above all
-across languages. Scoring a chunk by its best sentence too lifted XQuAD Recall@1 by 1–6 points per split
-(BENCHMARKS.md). Ingest stores the vectors (index.store: `sentences`, `use_sentences`).
+A question usually asks about one sentence; a whole-chunk vector blurs it with its neighbours, above all across
+languages (BENCHMARKS.md). Ingest stores the vectors (index.store: `sentences`, `use_sentences`).
 """
 
 from __future__ import annotations
@@ -40,20 +39,12 @@ class SentenceVectors:
         """The e5 vectors of one chunk's sentences, in sentence order, as float32."""
         return self.e5[self.starts[row]:self.starts[row] + self.counts[row]].astype(np.float32)
 
-    def best(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-        """For each chunk row, the cosine of its best-matching sentence with the e5 query vector."""
-        return _best(self.e5, self.starts[rows], self.counts[rows], query_vector)
-
-    def best_use(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-        """The same with the USE vectors and the USE query vector (only when `use` is set)."""
-        return _best(self.use, self.starts[rows], self.counts[rows], query_vector)
-
-
-def _best(matrix: np.ndarray, starts: np.ndarray, counts: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
-    """The largest cosine with the query in each group of consecutive rows of `matrix`."""
-    sentence_rows, firsts = concatenated_ranges(starts, counts)
-    similarities = matrix[sentence_rows].astype(np.float32) @ query_vector
-    return np.maximum.reduceat(similarities, firsts) if len(starts) else similarities
+    def best(self, rows: np.ndarray, query_vector: np.ndarray, use: bool = False) -> np.ndarray:
+        """For each chunk row, the cosine of its best-matching sentence with the e5 query vector (with `use`: the
+        USE vectors and the USE query vector; only when `use` is set)."""
+        sentence_rows, firsts = concatenated_ranges(self.starts[rows], self.counts[rows])
+        similarities = (self.use if use else self.e5)[sentence_rows].astype(np.float32) @ query_vector
+        return np.maximum.reduceat(similarities, firsts) if len(rows) else similarities
 
 
 def load_sentence_vectors(store: Store, row_of: dict[str, int], where: dict | None = None) -> SentenceVectors | None:

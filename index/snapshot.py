@@ -1,9 +1,7 @@
 """The snapshot: everything a query reads, held in memory and swapped in whole when the index changes.
 
-A snapshot is read from Chroma, patched with the documents a sync changed (a fraction of a full read,
-BENCHMARKS.md), and saved to and read from the snapshot cache (index.snapshot_cache), so that a restart reads
-Chroma only for what changed since. A query never reads Chroma, so it answers while a Chroma
-server is down.
+A snapshot is read from Chroma, patched with the documents a sync changed, and saved to and read from the snapshot
+cache (index.snapshot_cache), so that a restart reads Chroma only for what changed. A query never reads Chroma.
 """
 
 from __future__ import annotations
@@ -28,8 +26,7 @@ import kentrag.core.language
 import kentrag.core.types
 from kentrag.core.types import Passage
 
-# Up to this many chunks an exact scan finds the dense candidates; above it an HNSW graph, which costs a build
-# when the index is read from Chroma (BENCHMARKS.md).
+# Up to this many chunks an exact scan finds the dense candidates; above it an HNSW graph (BENCHMARKS.md).
 EXACT_SEARCH_LIMIT = 20_000
 # A refresh told of more changed documents than this reads everything (one `$in` filter per read).
 PATCH_LIMIT = 500
@@ -45,8 +42,7 @@ class Chunks:
     sentences: SentenceVectors | None  # None for an index without (complete) sentence vectors
 
     def joined(self, keep: np.ndarray, new: Chunks) -> Chunks | None:
-        """The kept chunks (a boolean mask) followed by `new`; None when the two do not have the same vector
-        sets (USE, sentence or USE sentence vectors present on one side only)."""
+        """The kept chunks (a boolean mask) followed by `new`; None when the two do not have the same vector sets."""
         if new.passages and self.vector_sets() != new.vector_sets():
             return None
 
@@ -67,8 +63,7 @@ class Chunks:
 
 @dataclass(frozen=True)
 class Snapshot(Chunks):
-    """The chunks and what is derived from them: the keyword index, the dense search, each chunk's row and
-    language, and each language's rows. Never changed: a refresh makes a new one."""
+    """The chunks and what is derived from them; never changed (a refresh makes a new one)."""
 
     keyword: KeywordIndex
     search: DenseSearch  # exact up to EXACT_SEARCH_LIMIT chunks, a graph above
@@ -77,30 +72,24 @@ class Snapshot(Chunks):
     language_rows: dict[str, np.ndarray]  # each language (sorted) → its rows, int64
 
     @classmethod
-    def of(cls, chunks: Chunks, keyword: KeywordIndex | None = None, search: DenseSearch | None = None) -> Snapshot:
-        """The snapshot of these chunks; `keyword` and `search`: ones already made over them (else made here; a
-        search of the other kind than `dense_search` picks for their number is made again)."""
+    def of(cls, chunks: Chunks, keyword: KeywordIndex, search: DenseSearch | None = None) -> Snapshot:
+        """The snapshot of these chunks with their keyword index and dense search (made here when None, or when of
+        the other kind than `dense_search` picks for their number)."""
         languages = np.asarray([p.language for p in chunks.passages])
-        rows = {language: np.flatnonzero(languages == language) for language in sorted(set(languages.tolist()))}
         if search is None or isinstance(search, GraphSearch) != (len(chunks.passages) > EXACT_SEARCH_LIMIT):
             search = dense_search(chunks.vectors)
-        return cls(
-            passages=chunks.passages, vectors=chunks.vectors, use_vectors=chunks.use_vectors,
-            sentences=chunks.sentences,
-            keyword=keyword if keyword is not None else KeywordIndex(keyword_texts(chunks.passages)),
-            search=search,
-            row_of={p.chunk_id: row for row, p in enumerate(chunks.passages)},
-            passage_languages=languages,
-            language_rows=rows,
-        )
+        return cls(chunks.passages, chunks.vectors, chunks.use_vectors, chunks.sentences, keyword, search,
+                   row_of={p.chunk_id: row for row, p in enumerate(chunks.passages)}, passage_languages=languages,
+                   language_rows={language: np.flatnonzero(languages == language)
+                                  for language in sorted(set(languages.tolist()))})
 
     @property
     def chunks(self) -> Chunks:
         return Chunks(self.passages, self.vectors, self.use_vectors, self.sentences)
 
     def patched(self, keep: np.ndarray, new: Chunks) -> Snapshot | None:
-        """This snapshot with only the `keep` rows (a boolean mask) followed by the `new` chunks; None when the
-        two do not have the same vector sets. The keyword index and a graph are patched, not made again."""
+        """This snapshot with only the `keep` rows (a boolean mask) followed by the `new` chunks (keyword index and
+        graph patched, not made again); None when the two do not have the same vector sets."""
         joined = self.chunks.joined(keep, new)
         if joined is None:
             return None
@@ -110,15 +99,14 @@ class Snapshot(Chunks):
         return Snapshot.of(joined, keyword, search)
 
     def e5_cosines(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """The e5 cosines of these chunk rows with the query vector, and of each one's best sentence (None
-        without sentence vectors)."""
+        """The e5 cosines of these chunk rows with the query vector, and of each one's best sentence (or None)."""
         sentence = self.sentences.best(rows, vector) if self.sentences is not None else None
         return self.vectors[rows] @ vector, sentence
 
     def use_cosines(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The same with the USE vectors (only when `use_vectors` is set) and the question's USE vector."""
-        sentences = self.sentences
-        sentence = sentences.best_use(rows, vector) if sentences is not None and sentences.use is not None else None
+        with_sentences = self.sentences is not None and self.sentences.use is not None
+        sentence = self.sentences.best(rows, vector, use=True) if with_sentences else None
         return self.use_vectors[rows].astype(np.float32) @ vector, sentence
 
     def sentence_vectors(self, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -140,8 +128,8 @@ def keyword_texts(passages: list[Passage]) -> list[str]:
 
 @dataclass(frozen=True)
 class CachedSnapshot:
-    """What the snapshot cache holds: a snapshot's chunks, keyword index and dense search (the rest is derived
-    again), and each document's manifest version they were read at."""
+    """What the snapshot cache holds: a snapshot's chunks, keyword index and dense search, and each document's
+    manifest version they were read at."""
 
     versions: dict[str, tuple[str, str, str]]
     chunks: Chunks
@@ -161,9 +149,9 @@ class SnapshotLoader:
         self.source = "chroma"  # where the last `load` came from: "cache", "patched cache" or "chroma"
 
     def load(self) -> Snapshot:
-        """A snapshot of the whole index: the snapshot cache as saved, when no write ran since it was saved;
-        else the cached snapshot with the documents the manifest says changed since read again; else read from
-        Chroma. Saved to the cache unless it is the cached one as saved, or a write ran meanwhile."""
+        """A snapshot of the whole index: the cached one when no write ran since it was saved, else the cached one
+        patched with the documents changed since, else read from Chroma; saved to the cache unless no write ran
+        since it was saved, or one ran meanwhile."""
         token = self.store.write_token()
         self.source = "chroma"
         if not (self.cache and token):
@@ -183,11 +171,9 @@ class SnapshotLoader:
         return snapshot
 
     def _patched_cache(self, saved: CachedSnapshot, versions: dict[str, tuple]) -> Snapshot | None:
-        """The cached snapshot with the chunks of the documents whose manifest versions differ from the cache's
-        read again from Chroma (every write to a document's chunks changes its manifest record first:
-        ingest.sync, Store.forget). None (read Chroma) when no document changed though the index was written
-        to (a back-fill of vectors), when more than PATCH_LIMIT did, or when the cached snapshot lacks a vector
-        set, which a back-fill may have completed since."""
+        """The cached snapshot with the documents whose manifest versions changed read again (every write to a
+        document's chunks changes its manifest record first). None when no document changed though the index was
+        written to (a back-fill), when more than PATCH_LIMIT did, or when the cache lacks a vector set."""
         changed = {doc for doc in saved.versions.keys() | versions.keys()
                    if saved.versions.get(doc) != versions.get(doc)}
         chunks = saved.chunks
@@ -198,23 +184,19 @@ class SnapshotLoader:
 
     def patched(self, snapshot: Snapshot, changed: set[str]) -> Snapshot | None:
         """`snapshot` with the chunks of the `changed` documents read again from Chroma; None when the two do not
-        have the same vector sets (USE or sentence vectors on one side only)."""
-        new = self._read({"doc_id": {"$in": sorted(changed)}})
+        have the same vector sets."""
+        where = {"doc_id": {"$in": sorted(changed)}}
+        new = self._with_other_vectors(*self._read_passages(where), where)
         return snapshot.patched(np.asarray([p.doc_id not in changed for p in snapshot.passages]), new)
 
     def read(self) -> Snapshot:
-        """A snapshot of the whole index read from Chroma. The graph of a large index is built in a thread while
-        the USE and sentence vectors are read: usearch releases the GIL (BENCHMARKS.md)."""
+        """A snapshot of the whole index read from Chroma; a large index's graph is built in a thread meanwhile."""
         passages, vectors = self._read_passages()
         with ThreadPoolExecutor(1) as pool:
             graph = pool.submit(GraphSearch.build, vectors) if len(passages) > EXACT_SEARCH_LIMIT else None
             chunks = self._with_other_vectors(passages, vectors)
             keyword = KeywordIndex(keyword_texts(chunks.passages))
             return Snapshot.of(chunks, keyword, graph.result() if graph else None)
-
-    def _read(self, where: dict) -> Chunks:
-        """The chunks matching `where` with their vectors, from Chroma."""
-        return self._with_other_vectors(*self._read_passages(where), where)
 
     def _read_passages(self, where: dict | None = None) -> tuple[list[Passage], np.ndarray]:
         """The chunks (all, or those matching `where`) and their e5 vectors, from Chroma."""
@@ -234,19 +216,18 @@ class SnapshotLoader:
 
 
 def document_versions(store: Store) -> dict[str, tuple[str, str, str]]:
-    """Each document's (content hash, updated at, status) from the manifest: what changes whenever its chunks
-    are written."""
+    """Each document's (content hash, updated at, status): what changes whenever its chunks are written."""
     return {doc: (e.content_hash, e.updated_at, e.status) for doc, e in store.manifest_entries().items()}
 
 
 def snapshot_cache_of(store: Store) -> SnapshotCache:
     """The snapshot cache of this store's index, and what it must match besides the write token: the code that
-    reads the index into the classes it pickles (keyword tokens included) and the vector sets it was read with."""
+    reads the index into the classes it pickles (keyword tokens included) and whether USE vectors were on."""
     modules = (kentrag.index.arrays, kentrag.index.dense_search, kentrag.index.keyword,
                kentrag.index.sentence_vectors, kentrag.index.store, kentrag.core.language, kentrag.core.types)
     return SnapshotCache(cache_path(store.settings.data_dir, store.base_name), {
         "code": code_digest([Path(__file__), *(Path(module.__file__) for module in modules)]),
-        "use": store.use_name, "sentences": store.sentences_name,
+        "use": store.use_chunks is not None,
     })
 
 

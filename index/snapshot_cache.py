@@ -1,10 +1,7 @@
 """The snapshot cache: the retriever's in-memory snapshot of the index (index.snapshot) saved on local disk and
-read back at start-up.
+read back at start-up, in seconds where reading a large index from Chroma takes minutes (BENCHMARKS.md).
 
-Reading a large index from Chroma takes minutes: Chroma hands out every chunk and sentence vector one row at a
-time, then the keyword index and the graph are built. Reading the snapshot cache takes seconds (BENCHMARKS.md).
-The cache records the write token it was saved under (index.store.Store.writing); what to do when the index has
-been written to since is index.snapshot's business. The cache also names the code that saved it, so changed code
+The cache records the write token it was saved under (Store.writing) and the code that saved it, so changed code
 never reads a snapshot pickled by an older one.
 """
 
@@ -20,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-# A save killed mid-write (kill -9, power loss) leaves its temporary file behind (as large as the vectors). The
-# next save removes those older than this; a save still running in another process is seconds old.
+# Temporary files of killed saves older than this are removed (a save still running elsewhere is seconds old).
 STALE_TEMPORARY_S = 3600
 log = logging.getLogger(__name__)
 
@@ -32,8 +28,7 @@ def cache_path(data_dir: Path, base_name: str) -> Path:
 
 
 def remove_caches_of(data_dir: Path, dropped_collections: list[str]) -> None:
-    """Delete the snapshot caches of the index shapes these collections belonged to (a previous model or
-    chunking)."""
+    """Delete the snapshot caches of the index shapes (previous models or chunkings) these collections were of."""
     for path in cache_path(data_dir, "*").parent.glob("*.pickle"):
         if any(name.startswith(f"{path.stem}-") for name in dropped_collections):
             path.unlink(missing_ok=True)
@@ -48,18 +43,16 @@ def code_digest(paths: list[Path]) -> str:
 
 
 class SnapshotCache:
-    """One saved snapshot in one file: a small header (format, code, what else must match, the write token), then
-    the pickled state. Written to a temporary file first and renamed, so the file is either whole or absent."""
+    """One saved snapshot in one file: a header (format, `identity`: everything besides the write token that must
+    match, the write token), then the pickled state. Written to a temporary file and renamed: whole or absent."""
 
     def __init__(self, path: Path, identity: dict[str, Any]) -> None:
-        """`identity`: everything besides the write token that must match for the cache to be read (the code
-        digest, which vector sets were read)."""
         self.path = path
         self.identity = {"format": FORMAT, **identity}
 
     def load(self) -> tuple[str, Any] | None:
-        """The saved state and the write token it was saved under, or None: none saved, saved by other code or
-        for other vector sets, or unreadable (logged; the caller then reads the index)."""
+        """The saved state and the write token it was saved under; None when none is saved, it was saved for
+        another identity, or it is unreadable (logged)."""
         try:
             with self.path.open("rb") as file:
                 header = pickle.load(file)
@@ -73,8 +66,8 @@ class SnapshotCache:
             return None
 
     def save(self, token: str, state: Any) -> None:
-        """Replace the saved state with this one, made under this token. A failure (disk full, read-only data
-        directory) is logged: the cache only saves time."""
+        """Replace the saved state with this one, made under this token; a failure is logged (the cache only saves
+        time)."""
         # Unique per save: two retrievers of one process saving at once must not write into one file.
         temporary = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.tmp")
         try:

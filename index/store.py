@@ -1,11 +1,10 @@
 """The Chroma store: an embedded PersistentClient by default, a Chroma server through HttpClient when set.
 
-Collections per index shape (model + prompts + chunking, see `Settings.index_fingerprint`):
-`<prefix>-<fingerprint>-chunks` holds the chunk vectors (written through llama-index's ChromaVectorStore),
-`<prefix>-<fingerprint>-sentences` the e5 vectors of each chunk's sentences, `<prefix>-<fingerprint>-docs`
-the manifest, one record per document, `<prefix>-<fingerprint>-state` the write token (see `Store.writing`),
-and with USE vectors on (`Settings.use_vectors`) `...-use-chunks` / `...-use-sentences` USE's vectors of the
-same chunks and sentences. A new shape gets new collections, so vectors of two models never meet in one collection.
+Collections per index shape (model + prompts + chunking, see `Settings.index_fingerprint`), each named
+`<prefix>-<fingerprint>-<part>`: `chunks` (written through llama-index's ChromaVectorStore), `sentences` (e5
+vectors of each chunk's sentences), `docs` (the manifest, one record per document), `state` (the write token,
+see `Store.writing`) and with USE vectors on `use-chunks` / `use-sentences`. A new shape gets new collections,
+so vectors of two models never meet in one collection.
 """
 
 from __future__ import annotations
@@ -50,26 +49,20 @@ class ManifestEntry:
         return {k: v for k, v in self.__dict__.items() if k != "doc_id"}
 
 
-def _client_settings():
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-
-
 def connect(settings: Settings):
     """A Chroma client for these settings; StoreUnavailable with a clear reason when it cannot be had."""
     import chromadb
+    from chromadb.config import Settings as ChromaSettings
 
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
         if settings.chroma_host:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=_client_settings()
-            )
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
             client.heartbeat()
             return client
         path = settings.data_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=_client_settings())
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as error:  # chromadb raises many kinds; all mean the same to the user
         raise StoreUnavailable(f"cannot open the {_where(settings)}: {error}") from error
 
@@ -95,37 +88,42 @@ def store_errors(settings: Settings) -> Iterator[None]:
 GET_PAGE = 5000
 
 
-def get_all(collection, include: list[str], where: dict | None = None) -> dict[str, list]:
-    """Every record of a collection (or those matching `where`): ids plus the `include` fields, in pages."""
-    out: dict[str, list] = {key: [] for key in ["ids", *include]}
+def _pages(collection, include: list[str], where: dict | None) -> Iterator[dict[str, list]]:
+    """Every record of a collection (or those matching `where`), GET_PAGE records a `get`."""
+    offset = 0
     while True:
-        got = collection.get(include=include, where=where, limit=GET_PAGE, offset=len(out["ids"]))
+        got = collection.get(include=include, where=where, limit=GET_PAGE, offset=offset)
+        yield got
+        offset += len(got["ids"])
+        if len(got["ids"]) < GET_PAGE:
+            return
+
+
+def get_all(collection, include: list[str], where: dict | None = None) -> dict[str, list]:
+    """Every record of a collection (or those matching `where`): ids plus the `include` fields."""
+    out: dict[str, list] = {key: [] for key in ["ids", *include]}
+    for got in _pages(collection, include, where):
         for key in out:
             out[key].extend(got[key])
-        if len(got["ids"]) < GET_PAGE:
-            return out
+    return out
 
 
-def get_all_vectors(collection, where: dict | None = None, dtype: type = np.float16) -> tuple[list[str], np.ndarray]:
-    """Every record's (or those matching `where`) id and vector, one row each, read in pages. Chroma hands
-    vectors out as float64, so each page is converted as it arrives: the whole set as float64 would be
-    1.6 GB per 400k USE vectors."""
+def get_all_vectors(collection, where: dict | None = None) -> tuple[list[str], np.ndarray]:
+    """Every record's (or those matching `where`) id and float16 vector, one row each; each page is converted
+    from Chroma's float64 as it arrives (the whole set as float64 would take four times the memory)."""
     ids: list[str] = []
     pages = []
-    while True:
-        got = collection.get(include=["embeddings"], where=where, limit=GET_PAGE, offset=len(ids))
+    for got in _pages(collection, ["embeddings"], where):
         ids.extend(got["ids"])
         if got["ids"]:
-            pages.append(np.asarray(got["embeddings"], dtype=dtype))
-        if len(got["ids"]) < GET_PAGE:
-            return ids, np.concatenate(pages) if pages else np.zeros((0, 0), dtype)
+            pages.append(np.asarray(got["embeddings"], dtype=np.float16))
+    return ids, np.concatenate(pages) if pages else np.zeros((0, 0), np.float16)
 
 
 def vectors_in_order(collection, ids: Sequence[str], where: dict | None = None) -> np.ndarray | None:
     """The vectors of the collection (or of its records matching `where`) as float16 rows in the order of
     `ids`, or None unless those are exactly `ids` (a vector set that is off, or incomplete after an
-    interrupted write). (No `count()` first to skip reading an incomplete set: Chroma counts a large collection
-    slowly too, and a set is incomplete only until ingest or its back-fill finishes.)"""
+    interrupted write)."""
     if collection is None or not ids:
         return None
     stored_ids, vectors = get_all_vectors(collection, where)
@@ -151,38 +149,26 @@ def sentence_place(sentence: str) -> tuple[str, int]:
 class Store:
     """The chunk and manifest collections of one index shape."""
 
-    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.client = client or connect(settings)
-        base = f"{settings.collection_prefix}-{settings.index_fingerprint}"
-        self.chunks_name = f"{base}-chunks"
-        self.manifest_name = f"{base}-docs"
-        self.chunks = self._vector_collection(self.chunks_name)
-        self.manifest = self._collection(self.manifest_name, None)
-        # e5 vectors of every chunk's sentences, ids "<chunk id>/<n>" (see `sentence_id`).
-        self.sentences_name = f"{base}-sentences"
-        self.sentences = self._vector_collection(self.sentences_name)
+        self.client = connect(settings)
+        self.base_name = f"{settings.collection_prefix}-{settings.index_fingerprint}"
+        self.chunks = self._collection("chunks", vectors=True)
+        self.manifest = self._collection("docs")
+        self.sentences = self._collection("sentences", vectors=True)  # ids "<chunk id>/<n>" (see `sentence_id`)
         # USE vectors, when on: same ids as `chunks` and as `sentences` (written by ingest.sync).
-        self.use_name = f"{base}-use-chunks" if settings.use_vectors else None
-        self.use_chunks = self._vector_collection(self.use_name)
-        self.use_sentences_name = f"{base}-use-sentences" if settings.use_vectors else None
-        self.use_sentences = self._vector_collection(self.use_sentences_name)
-        self.state_name = f"{base}-state"
-        self.state = self._collection(self.state_name, None)
+        self.use_chunks = self._collection("use-chunks", vectors=True) if settings.use_vectors else None
+        self.use_sentences = self._collection("use-sentences", vectors=True) if settings.use_vectors else None
+        self.state = self._collection("state")
         self._write_depth = 0
         self._write_lock = threading.Lock()
         if self.write_token(include_writing=True) is None:  # an index from before write tokens
             self._set_write_token(uuid.uuid4().hex)
 
-    @property
-    def base_name(self) -> str:
-        """What every collection name of this index shape begins with."""
-        return self.state_name.removesuffix("-state")
-
     def write_token(self, include_writing: bool = False) -> str | None:
-        """A token that changes whenever the index is written to: anything derived from the index while the
-        token stayed the same (read before and after) can be reused for as long as the token stays the
-        same. None while a write is under way, or was killed (unless `include_writing`)."""
+        """A token that changes whenever the index is written to: what was derived from the index under one token
+        (read before and after) holds while the token stays. None while a write is under way or was killed
+        (unless `include_writing`)."""
         got = self.state.get(ids=[WRITE_TOKEN_ID], include=["metadatas"])
         token = got["metadatas"][0]["token"] if got["ids"] else None
         return token if include_writing or not (token or "").startswith(WRITING) else None
@@ -192,9 +178,8 @@ class Store:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """Wrap every write to the index: the write token says "writing" from the first write on and becomes
-        a new token when the outermost `writing` ends (also on an error: what was written stays written). A
-        killed writer leaves "writing", under which no snapshot cache is ever saved or read."""
+        """Wrap every write to the index: the write token says "writing" until the outermost `writing` ends (also
+        on an error), then becomes a new token. A killed writer leaves "writing": no snapshot cache is used."""
         with self._write_lock:
             self._write_depth += 1
             if self._write_depth == 1:
@@ -207,15 +192,12 @@ class Store:
                 if self._write_depth == 0:
                     self._set_write_token(uuid.uuid4().hex)
 
-    def _collection(self, name: str, metadata: dict | None):
+    def _collection(self, part: str, vectors: bool = False):
+        """This shape's collection `<base_name>-<part>` (cosine space for `vectors`)."""
+        meta = {"kentrag_settings": json.dumps(self.settings.describe(), sort_keys=True)}
         # embedding_function=None: Chroma must never embed by itself (its default downloads a model).
-        settings_json = json.dumps(self.settings.describe(), sort_keys=True)
-        meta = {"kentrag_settings": settings_json, **(metadata or {})}
-        return self.client.get_or_create_collection(name=name, metadata=meta, embedding_function=None)
-
-    def _vector_collection(self, name: str | None):
-        """A cosine-space collection of that name (None for no name: a collection that is off)."""
-        return self._collection(name, {"hnsw:space": "cosine"}) if name else None
+        return self.client.get_or_create_collection(name=f"{self.base_name}-{part}", embedding_function=None,
+                                                    metadata={**meta, "hnsw:space": "cosine"} if vectors else meta)
 
     def vector_store(self):
         """llama-index's ChromaVectorStore over the chunk collection."""
@@ -236,10 +218,9 @@ class Store:
                                      metadatas=[e.metadata() for e in entries])
 
     def forget(self, doc_ids: Sequence[str]) -> None:
-        """Remove documents from the index: their manifest records marked "removing", then their chunks
-        deleted, then the records (crash-safe order: a record left behind makes the next sync finish the
-        removal; and as for any write to a document's chunks, its manifest record changes first, which is
-        how the snapshot cache tells which documents changed: index.snapshot)."""
+        """Remove documents: their manifest records marked "removing", then their chunks deleted, then the records.
+        Crash-safe: a record left behind makes the next sync finish the removal, and the changed record tells the
+        snapshot cache which documents changed (index.snapshot)."""
         if doc_ids:
             with self.writing():
                 got = self.manifest.get(ids=list(doc_ids), include=["metadatas"])
@@ -249,8 +230,7 @@ class Store:
                 self.manifest.delete(ids=list(doc_ids))
 
     def delete_chunks_of(self, doc_ids: Sequence[str]) -> None:
-        """Delete every chunk of these documents, with its sentence and USE vectors, in one call per
-        collection."""
+        """Delete every chunk of these documents, with its sentence and USE vectors (one call per collection)."""
         if not doc_ids:
             return
         where = {"doc_id": {"$in": list(doc_ids)}}
@@ -265,19 +245,13 @@ class Store:
     @property
     def collection_names(self) -> list[str]:
         """The names of this index shape's collections."""
-        names = (self.chunks_name, self.manifest_name, self.sentences_name, self.use_name, self.use_sentences_name,
-                 self.state_name)
-        return [name for name in names if name]
-
-    def other_index_shapes(self) -> list[str]:
-        """Names of this prefix's collections that belong to another model or chunking."""
-        ours = set(self.collection_names)
-        prefix = f"{self.settings.collection_prefix}-"
-        return [c.name for c in self.client.list_collections() if c.name.startswith(prefix) and c.name not in ours]
+        collections = (self.chunks, self.manifest, self.sentences, self.use_chunks, self.use_sentences, self.state)
+        return [collection.name for collection in collections if collection is not None]
 
     def drop_other_index_shapes(self) -> list[str]:
-        """Delete the collections of previous models or chunkings; returns their names."""
-        names = self.other_index_shapes()
+        """Delete this prefix's collections of other models or chunkings; returns their names."""
+        ours, prefix = set(self.collection_names), f"{self.settings.collection_prefix}-"
+        names = [c.name for c in self.client.list_collections() if c.name.startswith(prefix) and c.name not in ours]
         for name in names:
             self.client.delete_collection(name)
         return names

@@ -17,13 +17,8 @@ EMBEDDED_METADATA = ("title",)
 
 def make_splitter(settings: Settings) -> SentenceSplitter:
     """The splitter for these settings (sizes in tokens of llama-index's bundled tokenizer)."""
-    return SentenceSplitter(
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        paragraph_separator="\n\n",
-        include_metadata=False,
-        include_prev_next_rel=False,
-    )
+    return SentenceSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
+                            paragraph_separator="\n\n", include_metadata=False, include_prev_next_rel=False)
 
 
 def page_at(pages: PageStarts, offset: int) -> int:
@@ -46,31 +41,18 @@ def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
 
 def chunk_document(document: LoadedDocument, splitter: SentenceSplitter) -> list[TextNode]:
     """Split one document into TextNodes with kentrag's chunk metadata."""
-    source = Document(text=document.text, id_=document.doc_id)
-    nodes = splitter.get_nodes_from_documents([source])
+    nodes = splitter.get_nodes_from_documents([Document(text=document.text, id_=document.doc_id)])
     chunks = []
     for index, node in enumerate(nodes):
         start = node.start_char_idx if node.start_char_idx is not None else document.text.find(node.text)
-        metadata = {
-            "doc_id": document.doc_id,
-            "title": document.title,
-            "source": document.source,
-            "language": document.language,
-            "chunk_index": index,
-            "start_char": start,
-            "end_char": start + len(node.text),
-            "content_hash": document.content_hash,
-            **page_metadata(document.pages, start, start + len(node.text)),
-        }
-        chunks.append(
-            TextNode(
-                id_=chunk_id(document.doc_id, document.content_hash, index),
-                text=node.text,
-                metadata=metadata,
-                excluded_embed_metadata_keys=[k for k in metadata if k not in EMBEDDED_METADATA],
-                excluded_llm_metadata_keys=list(metadata),
-                # The source relationship makes llama-index store doc_id/ref_doc_id as our doc_id.
-                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=document.doc_id)},
-            )
-        )
+        end = start + len(node.text)
+        metadata = {"doc_id": document.doc_id, "title": document.title, "source": document.source,
+                    "language": document.language, "chunk_index": index, "start_char": start, "end_char": end,
+                    "content_hash": document.content_hash, **page_metadata(document.pages, start, end)}
+        chunks.append(TextNode(
+            id_=chunk_id(document.doc_id, document.content_hash, index), text=node.text, metadata=metadata,
+            excluded_embed_metadata_keys=[k for k in metadata if k not in EMBEDDED_METADATA],
+            excluded_llm_metadata_keys=list(metadata),
+            # The source relationship makes llama-index store doc_id/ref_doc_id as our doc_id.
+            relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=document.doc_id)}))
     return chunks

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import accumulate
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
 _EXCESS_NEWLINES = re.compile(r"\n{3,}")
@@ -14,9 +15,7 @@ _PAGE_SEPARATOR = "\n\n"
 
 def _drop_controls(text: str) -> str:
     """Remove control characters (and stray BOMs) except newline and tab."""
-    return "".join(
-        ch for ch in text if ch in _KEPT_CONTROLS or (ch != "\ufeff" and unicodedata.category(ch) != "Cc")
-    )
+    return "".join(ch for ch in text if ch in _KEPT_CONTROLS or (ch != "\ufeff" and unicodedata.category(ch) != "Cc"))
 
 
 def clean_text(text: str) -> str:
@@ -28,21 +27,8 @@ def clean_text(text: str) -> str:
 
 
 def clean_pages(pages: Iterable[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Clean each (page number, text) page and join the non-empty ones with a blank line.
-
-    Returns the text and the (start_char, page number) of each kept page, measured in that final text, so a
-    chunk's offsets map to its pages.
-    """
-    parts: list[str] = []
-    starts: list[tuple[int, int]] = []
-    offset = 0
-    for number, raw in pages:
-        text = clean_text(raw)
-        if not text:
-            continue
-        if parts:
-            offset += len(_PAGE_SEPARATOR)
-        starts.append((offset, number))
-        parts.append(text)
-        offset += len(text)
-    return _PAGE_SEPARATOR.join(parts), tuple(starts)
+    """Clean each (page number, text) page and join the non-empty ones with a blank line; returns the text and the
+    (start_char, page number) of each kept page in it, so a chunk's offsets map to its pages."""
+    kept = [(number, text) for number, raw in pages if (text := clean_text(raw))]
+    starts = accumulate((len(text) + len(_PAGE_SEPARATOR) for _, text in kept), initial=0)
+    return _PAGE_SEPARATOR.join(text for _, text in kept), tuple(zip(starts, (number for number, _ in kept)))

@@ -27,23 +27,14 @@ from pptx.slide import Slide
 _ODT_BLOCKS = "descendant::*[(self::text:p or self::text:h) and not(ancestor::text:p or ancestor::text:h)]"
 
 
-# --- DOCX ----------------------------------------------------------------------------------------
-
-
-def _docx_blocks(document: DocxDocument) -> list[str]:
+def _docx_blocks(document: DocxDocument) -> Iterator[str]:
     """Paragraph texts and table cell texts in document order (merged cells once)."""
-    blocks: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
-            blocks.append(item.text)
+            yield item.text
         elif isinstance(item, Table):
             for row in item.rows:
-                seen: set[int] = set()
-                for cell in row.cells:
-                    if id(cell._tc) not in seen:
-                        seen.add(id(cell._tc))
-                        blocks.append(cell.text)
-    return blocks
+                yield from (cell.text for cell in {id(cell._tc): cell for cell in row.cells}.values())
 
 
 def _docx_title(document: DocxDocument) -> str | None:
@@ -62,9 +53,6 @@ def extract_docx(data: bytes) -> Extracted:
     except Exception as error:  # python-docx raises zip, XML and package errors
         raise UnreadableDocument("DOCX is not a valid Word file") from error
     return Extracted(clean_text("\n".join(_docx_blocks(document))), _docx_title(document))
-
-
-# --- XLSX ----------------------------------------------------------------------------------------
 
 
 def cell_text(value: object) -> str:
@@ -98,10 +86,8 @@ def sheet_text(name: str, rows: Iterable[tuple[object, ...]]) -> str:
 
 
 def extract_xlsx(data: bytes) -> Extracted:
-    """XLSX: each sheet's rows as 'header: value' lines under the sheet's name; sheet number as page.
-
-    Formulas give the value Excel last saved with the file (none for a file no spreadsheet program computed).
-    """
+    """XLSX: each sheet's rows as 'header: value' lines under the sheet's name; sheet number as page. Formulas give
+    the value last saved with the file."""
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
@@ -114,9 +100,6 @@ def extract_xlsx(data: bytes) -> Extracted:
         raise UnreadableDocument("XLSX is not a valid Excel workbook (damaged, or password-protected)") from error
     text, pages = clean_pages(sheets)
     return Extracted(text, shorten_title(title) if title and title.strip() else None, pages)
-
-
-# --- PPTX ----------------------------------------------------------------------------------------
 
 
 def _shape_texts(shapes: Iterable[BaseShape]) -> Iterator[str]:
@@ -155,9 +138,6 @@ def extract_pptx(data: bytes) -> Extracted:
         raise UnreadableDocument("PPTX is not a valid PowerPoint file (damaged, or password-protected)") from error
     text, pages = clean_pages(slides)
     return Extracted(text, title, pages)
-
-
-# --- ODT -----------------------------------------------------------------------------------------
 
 
 def extract_odt(data: bytes) -> Extracted:

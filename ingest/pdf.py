@@ -1,14 +1,13 @@
 """PDF → text page by page: a page's text layer when it has one, Tesseract OCR of the rendered page when not.
-
-Pages are rendered with pypdfium2 (PDFium in a PyPI wheel: in-process, one page at a time, straight to an
-image, no extra system package or temporary files).
-"""
+Pages are rendered in-process with pypdfium2 (no extra system package or temporary files)."""
 
 from __future__ import annotations
 
 import io
 import math
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pypdf
 import pypdfium2
@@ -24,18 +23,14 @@ _MAX_PIXELS = 3508 * 4961
 _PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe
 
 
-def _open(data: bytes) -> pypdf.PdfReader:
-    """A PdfReader, decrypted with the empty password if the file is encrypted."""
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
-        raise UnreadableDocument("PDF is encrypted")
-    return reader
-
-
 def text_layers(data: bytes) -> list[str]:
-    """The text layer of every page ('' for a page without one)."""
+    """The text layer of every page ('' for a page without one); an encrypted file is opened with the empty
+    password."""
     try:
-        return [page.extract_text() or "" for page in _open(data).pages]
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+            raise UnreadableDocument("PDF is encrypted")
+        return [page.extract_text() or "" for page in reader.pages]
     except UnreadableDocument:
         raise
     except Exception as error:  # pypdf raises many exception types on damaged files
@@ -56,35 +51,33 @@ def has_text_layer(text_layer: str) -> bool:
     return len("".join(text_layer.split())) >= MIN_TEXT_LAYER_CHARS
 
 
-def _load_page(document: pypdfium2.PdfDocument, index: int) -> pypdfium2.PdfPage:
-    """Page `index` (0-based); call with _PDFIUM_LOCK held."""
-    try:
-        return document[index]
-    except (IndexError, pypdfium2.PdfiumError) as error:
-        raise UnreadableDocument(f"PDF is damaged: page {index + 1} cannot be loaded") from error
+@contextmanager
+def _page(document: pypdfium2.PdfDocument, index: int) -> Iterator[pypdfium2.PdfPage]:
+    """Page `index` (0-based), used and closed with _PDFIUM_LOCK held."""
+    with _PDFIUM_LOCK:
+        try:
+            page = document[index]
+        except (IndexError, pypdfium2.PdfiumError) as error:
+            raise UnreadableDocument(f"PDF is damaged: page {index + 1} cannot be loaded") from error
+        try:
+            yield page
+        finally:
+            page.close()
 
 
 def has_image(document: pypdfium2.PdfDocument, index: int) -> bool:
     """True when page `index` draws an image: a page scanned to PDF is one (a blank page or a short text page
     with no image needs no OCR)."""
-    with _PDFIUM_LOCK:
-        page = _load_page(document, index)
-        try:
-            return next(page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]), None) is not None
-        finally:
-            page.close()
+    with _page(document, index) as page:
+        return next(page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]), None) is not None
 
 
 def render_page(document: pypdfium2.PdfDocument, index: int, dpi: int = OCR_DPI) -> Image.Image:
     """Page `index` as a greyscale image at `dpi`, or lower when the page is very large."""
-    with _PDFIUM_LOCK:
-        page = _load_page(document, index)
-        try:
-            width, height = page.get_size()  # points, 1/72 inch
-            scale = min(dpi / 72, math.sqrt(_MAX_PIXELS / max(width * height, 1.0)))
-            return page.render(scale=scale, grayscale=True).to_pil()
-        finally:
-            page.close()
+    with _page(document, index) as page:
+        width, height = page.get_size()  # points, 1/72 inch
+        scale = min(dpi / 72, math.sqrt(_MAX_PIXELS / max(width * height, 1.0)))
+        return page.render(scale=scale, grayscale=True).to_pil()
 
 
 def _ocr_pages(document: pypdfium2.PdfDocument, indexes: list[int], options: OcrOptions) -> dict[int, str]:

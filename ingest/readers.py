@@ -13,13 +13,7 @@ from bs4 import BeautifulSoup, UnicodeDammit
 from bs4.element import PreformattedString, Tag
 from charset_normalizer import from_bytes
 from kentrag.ingest.clean import clean_text
-from kentrag.ingest.document import (
-    Extracted,
-    LoadedDocument,
-    UnreadableDocument,
-    content_hash,
-    shorten_title,
-)
+from kentrag.ingest.document import Extracted, LoadedDocument, UnreadableDocument, content_hash, shorten_title
 from kentrag.ingest.ocr import OcrOptions
 from kentrag.ingest.office import extract_docx, extract_odt, extract_pptx, extract_xlsx
 from kentrag.ingest.pdf import extract_pdf
@@ -38,13 +32,8 @@ _TURKISH_HIGH_CHARS = frozenset("çÇğĞıİöÖşŞüÜâÂîÎûÛ“”‘�
 _MIN_TURKISH_HIGH_SHARE = 0.8
 _UTF16_NUL_RATIO = 0.3
 _UTF16_STRAY_NUL_RATIO = 0.05
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _HTML_DROPPED_TAGS = ("script", "style", "iframe", "noscript", "template")
 # fmt: off
 _HTML_BLOCK_TAGS = (
@@ -61,15 +50,9 @@ _MD_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|`+)")
 _WHITESPACE = re.compile(r"\s+")
 
 
-# --- text decoding -------------------------------------------------------------------------------
-
-
 def _bom_encoding(data: bytes) -> str | None:
     """Encoding named by a leading byte-order mark, if any."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return encoding
-    return None
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -87,11 +70,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def _decode_legacy(data: bytes) -> str:
-    """Decode non-UTF text: Turkish cp1254 (then ISO-8859-9) for Latin text, else the best guess.
-
-    Latin text is mostly ASCII letters, or (short Turkish text dense in ğ, ş, ı…) high bytes that cp1254
-    reads as Turkish letters and punctuation; other scripts are neither.
-    """
+    """Decode non-UTF text: Turkish cp1254 (then ISO-8859-9) for Latin text (mostly ASCII letters, or high bytes
+    cp1254 reads as Turkish letters and punctuation), else the best guess."""
     try:
         turkish = data.decode("cp1254")
     except UnicodeDecodeError:
@@ -127,9 +107,6 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-# --- titles --------------------------------------------------------------------------------------
-
-
 def _strip_markdown(line: str) -> str:
     """Plain text of one markdown line: no heading/list/quote prefix, links as their text, no emphasis."""
     line = _MD_LINE_PREFIX.sub("", line)
@@ -146,9 +123,6 @@ def plain_text_title(text: str) -> str | None:
     multiword = [line for line in lines if " " in line]
     candidates = multiword or lines
     return shorten_title(candidates[0]) if candidates else None
-
-
-# --- per-format extractors: bytes -> (text, title or None) ----------------------------------------
 
 
 def _extract_plain(data: bytes) -> Extracted:
@@ -186,9 +160,8 @@ def decode_html(data: bytes) -> str:
     """Decode HTML: BOM or UTF-16 as plain text, else strict UTF-8, declared charset, Turkish cp1254."""
     if _bom_encoding(data) or _utf16_without_bom(data):
         return decode_text(data)
-    markup = UnicodeDammit(
-        data, known_definite_encodings=["utf-8"], user_encodings=["cp1254"], is_html=True
-    ).unicode_markup
+    dammit = UnicodeDammit(data, known_definite_encodings=["utf-8"], user_encodings=["cp1254"], is_html=True)
+    markup = dammit.unicode_markup
     if markup is None or _looks_binary(markup):
         raise UnreadableDocument(_BINARY_MESSAGE)
     return markup
@@ -202,15 +175,8 @@ def _extract_html(data: bytes) -> Extracted:
 
 
 _EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {
-    ".txt": _extract_plain,
-    ".md": _extract_plain,
-    ".markdown": _extract_plain,
-    ".html": _extract_html,
-    ".htm": _extract_html,
-    ".docx": extract_docx,
-    ".xlsx": extract_xlsx,
-    ".pptx": extract_pptx,
-    ".odt": extract_odt,
+    **dict.fromkeys((".txt", ".md", ".markdown"), _extract_plain), **dict.fromkeys((".html", ".htm"), _extract_html),
+    ".docx": extract_docx, ".xlsx": extract_xlsx, ".pptx": extract_pptx, ".odt": extract_odt,
 }  # and ".pdf": extract_pdf, which takes OCR options too
 
 
@@ -229,17 +195,13 @@ def read_limited(path: Path, max_mb: int) -> bytes:
     except OSError as error:
         raise UnreadableDocument(f"cannot read: {error.strerror or error}") from error
     if len(data) > limit:
-        raise UnreadableDocument(
-            f"too large: {size / _MIB:.1f} MB, the limit is {max_mb} MB (KENTRAG_MAX_DOCUMENT_MB)"
-        )
+        raise UnreadableDocument(f"too large: {size / _MIB:.1f} MB, the limit is {max_mb} MB (KENTRAG_MAX_DOCUMENT_MB)")
     return data
 
 
 def read_document(path: Path, root: Path, data: bytes | None = None, ocr: OcrOptions | None = None) -> LoadedDocument:
-    """Read and clean one file; raise UnreadableDocument with a human reason if that is impossible.
-
-    `ocr` bounds and reports the OCR of scanned PDF pages (default: OcrOptions()).
-    """
+    """Read and clean one file; UnreadableDocument with a human reason if that is impossible. `ocr` bounds and
+    reports the OCR of scanned PDF pages."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(f"unsupported file type {suffix or '(no extension)'}")
@@ -250,12 +212,7 @@ def read_document(path: Path, root: Path, data: bytes | None = None, ocr: OcrOpt
     extracted = extract_pdf(data, ocr or OcrOptions()) if suffix == ".pdf" else _EXTRACTORS[suffix](data)
     if not extracted.text:
         raise UnreadableDocument(_EMPTY_MESSAGE)
-    return LoadedDocument(
-        doc_id=document_id(path, root),
-        path=path,
-        text=extracted.text,
-        title=extracted.title or unicodedata.normalize("NFC", path.stem),
-        language=detect_language(extracted.text),
-        content_hash=content_hash(data),
-        pages=extracted.pages,
-    )
+    return LoadedDocument(doc_id=document_id(path, root), path=path, text=extracted.text,
+                          title=extracted.title or unicodedata.normalize("NFC", path.stem),
+                          language=detect_language(extracted.text), content_hash=content_hash(data),
+                          pages=extracted.pages)

@@ -1,31 +1,25 @@
 """Incremental sync of files and web pages into the index: only what was added, changed or deleted is touched.
 
-Crash safety: a document is marked "indexing" in the manifest before its old chunks go and its new ones
-are written, and "ok" after. A run killed half-way leaves "indexing" marks (or a manifest entry for a
-deleted file) that the next run finishes; chunk ids are deterministic, so redoing work gives the same index.
+Crash safety: a document is marked "indexing" in the manifest before its old chunks go and "ok" after its new ones
+are written. A run killed half-way leaves marks (or a deleted file's entry) that the next run finishes; chunk ids
+are deterministic, so redoing work gives the same index.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from kentrag.index.snapshot_cache import remove_caches_of
 from kentrag.index.store import ManifestEntry, Store, get_all, sentence_id
 from kentrag.ingest.chunking import chunk_document, make_splitter
+from kentrag.ingest.document import LoadedDocument, UnreadableDocument, content_hash
 from kentrag.ingest.ocr import OcrOptions
-from kentrag.ingest.readers import (
-    SUPPORTED_SUFFIXES,
-    LoadedDocument,
-    UnreadableDocument,
-    content_hash,
-    document_id,
-    read_document,
-    read_limited,
-)
+from kentrag.ingest.readers import SUPPORTED_SUFFIXES, document_id, read_document, read_limited
 from kentrag.ingest.web import fetch_page, normalise_url
 from llama_index.core.schema import MetadataMode, TextNode
 from tqdm import tqdm
@@ -58,7 +52,7 @@ class SentenceRecord:
 
 def chunk_sentences(nodes: Sequence[TextNode]) -> list[SentenceRecord]:
     """The sentences of every chunk, each to be embedded on its own (the retriever scores a chunk by its best
-    sentence too: a question usually asks about one sentence, which a whole-chunk vector blurs)."""
+    sentence too)."""
     return [SentenceRecord(sentence_id(node.node_id, n), text,
                            {"doc_id": node.metadata["doc_id"], "chunk_id": node.node_id})
             for node in nodes for n, text in enumerate(sentence_texts(node.text))]
@@ -83,7 +77,7 @@ class SyncReport:
         )
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return asdict(self)
 
     def include(self, other: SyncReport) -> None:
         """Add what another sync did (`kentrag ingest` of files and URLs together)."""
@@ -124,6 +118,10 @@ class SourceFile:
     path: Path
     root: Path
 
+    @property
+    def doc_id(self) -> str:
+        return document_id(self.path, self.root)
+
 
 def discover(paths: Sequence[Path], report: SyncReport) -> tuple[list[SourceFile], list[Path]]:
     """Files to ingest under `paths`, and the folders scanned in full (for deletion detection)."""
@@ -145,12 +143,10 @@ def _unique(files: list[SourceFile], report: SyncReport) -> list[SourceFile]:
     same name under two given folders) is reported instead of overwriting the first one."""
     first: dict[str, SourceFile] = {}
     for source in files:
-        seen = first.setdefault(_doc_id(source), source)
+        seen = first.setdefault(source.doc_id, source)
         if seen is not source and seen.path.resolve() != source.path.resolve():
-            report.failed[str(source.path)] = (
-                f"same document id {_doc_id(source)!r} as {seen.path} (names equal after Unicode NFC); "
-                "rename one of them"
-            )
+            report.failed[str(source.path)] = (f"same document id {source.doc_id!r} as {seen.path} (names equal "
+                                               "after Unicode NFC); rename one of them")
     return list(first.values())
 
 
@@ -169,36 +165,29 @@ def _walk(root: Path, report: SyncReport) -> Iterable[SourceFile]:
             report.failed[str(path)] = "not a regular file (FIFO, socket or device)"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 class Syncer:
     """Brings one index shape in line with a set of files."""
 
     def __init__(self, settings: Settings, store: Store | None = None, show_progress: bool = True) -> None:
         self.settings = settings
-        self._store = store
+        if store is not None:
+            self.store = store
         self.splitter = make_splitter(settings)
         self.show_progress = show_progress
-        self._embedding = None
         # Read failures by (doc_id, content hash), kept for this Syncer's life: a file that failed is not read
         # (OCR'd) again until it changes. And documents read by `check`, kept for the next sync.
         self._failed: dict[tuple[str, str], str] = {}
         self._checked: dict[tuple[str, str], LoadedDocument] = {}
 
-    @property
+    @cached_property
     def store(self) -> Store:
         """Opened on first use, so that a busy ingest lock is reported before Chroma is touched."""
-        if self._store is None:
-            self._store = Store(self.settings)
-        return self._store
+        return Store(self.settings)
 
-    @property
+    @cached_property
     def embedding(self):
-        if self._embedding is None:
-            self._embedding = load_embedding(self.settings)
-        return self._embedding
+        """e5, loaded on first use."""
+        return load_embedding(self.settings)
 
     def sync(self, paths: Sequence[Path], on_progress: Progress | None = None) -> SyncReport:
         """Index new and changed files under `paths`; forget files deleted from the scanned folders."""
@@ -224,11 +213,10 @@ class Syncer:
             manifest = self.store.manifest_entries()
             todo = []
             for page in pages:
-                known = manifest.get(page.doc_id)
-                if known and known.status == "ok" and known.content_hash == page.content_hash:
+                if _unchanged(manifest.get(page.doc_id), page.content_hash):
                     report.unchanged.append(page.doc_id)
                 else:
-                    todo.append((page, known is not None))
+                    todo.append((page, page.doc_id in manifest))
             self._index(todo, manifest, report, on_progress)
             return report
 
@@ -276,24 +264,22 @@ class Syncer:
             except UnreadableDocument as error:
                 report.failed[str(source.path)] = str(error)
                 continue
-            known = manifest.get(_doc_id(source))
-            if (known and known.status == "ok" and known.content_hash == content_hash(data)
-                    and known.doc_id not in without_pages):
-                report.unchanged.append(known.doc_id)
+            if _unchanged(manifest.get(source.doc_id), content_hash(data)) and source.doc_id not in without_pages:
+                report.unchanged.append(source.doc_id)
                 continue
             try:
                 document = self._read(source.path, source.root, data, on_progress)
             except UnreadableDocument as error:
                 report.failed[str(source.path)] = str(error)
                 continue
-            todo.append((document, known is not None))
+            todo.append((document, source.doc_id in manifest))
         return todo
 
     def _without_pages(self, files: list[SourceFile], manifest: dict[str, ManifestEntry]) -> set[str]:
         """The indexed paged documents among `files` whose chunks carry no page (indexed before pages were kept):
         read again, so that their citations name pages, without re-indexing anything else."""
-        paged = [doc_id for doc_id in map(_doc_id, files)
-                 if doc_id in manifest and Path(doc_id).suffix.lower() in PAGED_SUFFIXES]
+        paged = [source.doc_id for source in files
+                 if source.doc_id in manifest and source.path.suffix.lower() in PAGED_SUFFIXES]
         if not paged:
             return set()
         first_chunks = {"$and": [{"doc_id": {"$in": paged}}, {"chunk_index": 0}]}
@@ -316,30 +302,25 @@ class Syncer:
 
     def _remove_deleted(self, manifest: dict[str, ManifestEntry], present: set[Path], scanned: list[Path],
                         report: SyncReport) -> None:
-        for entry in manifest.values():
-            if is_web(entry.doc_id):  # web pages are never in a folder
-                continue
-            path = Path(entry.path)
-            inside = any(path.is_relative_to(folder) for folder in scanned)
-            if inside and path not in present:
-                report.removed.append(entry.doc_id)
+        """Forget the indexed files of the scanned folders that are no longer there (web pages are in no folder)."""
+        report.removed += [entry.doc_id for entry in manifest.values() if not is_web(entry.doc_id)
+                           and Path(entry.path) not in present
+                           and any(Path(entry.path).is_relative_to(folder) for folder in scanned)]
         self.store.forget(report.removed)
 
     def _index(self, todo: list[tuple[LoadedDocument, bool]], manifest: dict[str, ManifestEntry],
                report: SyncReport, on_progress: Progress | None) -> None:
+        """Chunk, embed and write (document, indexed before) pairs, in batches of about EMBED_BATCH chunks."""
         planned = [(doc, existed, chunk_document(doc, self.splitter)) for doc, existed in todo]
         total = sum(len(chunks) for _, _, chunks in planned)
-        bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not self.show_progress or total == 0,
-                   file=sys.stderr)
-        batch: list[tuple[LoadedDocument, bool, list[TextNode]]] = []
-        for item in planned:
-            batch.append(item)
-            if sum(len(c) for _, _, c in batch) >= EMBED_BATCH:
-                self._write_batch(batch, manifest, report, bar, on_progress)
-                batch = []
-        if batch:
-            self._write_batch(batch, manifest, report, bar, on_progress)
-        bar.close()
+        with tqdm(total=total, unit="chunk", desc="embedding", disable=not self.show_progress or total == 0,
+                  file=sys.stderr) as bar:
+            batch: list[tuple[LoadedDocument, bool, list[TextNode]]] = []
+            for n, item in enumerate(planned, 1):
+                batch.append(item)
+                if n == len(planned) or sum(len(c) for _, _, c in batch) >= EMBED_BATCH:
+                    self._write_batch(batch, manifest, report, bar, on_progress)
+                    batch = []
 
     def _write_batch(self, batch, manifest, report: SyncReport, bar: tqdm, on_progress: Progress | None) -> None:
         with self.store.writing():  # the manifest says "indexing" until the batch is written
@@ -357,7 +338,7 @@ class Syncer:
                 self.store.vector_store().add(nodes)
                 self.store.sentences.upsert(ids=[s.id for s in sentences], embeddings=vectors[len(nodes):],
                                             metadatas=[s.metadata for s in sentences])
-                self._write_use([(n.node_id, n.text, n.metadata) for n in nodes], sentences)
+                self._write_use(nodes, sentences)
             self.store.put_manifest([self._entry(doc, len(c), manifest.get(doc.doc_id), "ok") for doc, _, c in batch])
         for doc, existed, _ in batch:
             (report.updated if existed else report.added).append(doc.doc_id)
@@ -366,17 +347,18 @@ class Syncer:
         if on_progress and bar.total:
             on_progress(bar.n / bar.total, f"{bar.n}/{bar.total} chunks")
 
-    def _write_use(self, chunks: list[tuple[str, str, dict]], sentences: list[SentenceRecord]) -> None:
-        """USE vectors for (chunk id, text, metadata) triples and for their sentences, when USE vectors are on."""
-        if self.store.use_chunks is None or not chunks:
+    def _write_use(self, nodes: list[TextNode], sentences: list[SentenceRecord]) -> None:
+        """USE vectors for these chunks and their sentences, when USE vectors are on."""
+        if self.store.use_chunks is None or not nodes:
             return
         use = load_use_embedding(self.settings)
-        vectors = use.encode([f"{m.get('title', '')}\n{t}" for _, t, m in chunks])
+        vectors = use.encode([f"{node.metadata.get('title', '')}\n{node.text}" for node in nodes])
         sentence_vectors = use.encode([s.text for s in sentences])
+        metadatas = [{"doc_id": node.metadata["doc_id"], "language": node.metadata.get("language", "en")}
+                     for node in nodes]
         with self.store.writing():
-            self.store.use_chunks.upsert(
-                ids=[i for i, _, _ in chunks], embeddings=vectors.tolist(),
-                metadatas=[{"doc_id": m["doc_id"], "language": m.get("language", "en")} for _, _, m in chunks])
+            self.store.use_chunks.upsert(ids=[node.node_id for node in nodes], embeddings=vectors.tolist(),
+                                         metadatas=metadatas)
             self.store.use_sentences.upsert(ids=[s.id for s in sentences], embeddings=sentence_vectors.tolist(),
                                             metadatas=[s.metadata for s in sentences])
 
@@ -387,22 +369,22 @@ class Syncer:
             return
         have = set(get_all(use, [])["ids"])
         got = get_all(self.store.chunks, ["documents", "metadatas"])
-        missing = [(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if i not in have]
+        missing = [TextNode(id_=i, text=t, metadata=m)
+                   for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if i not in have]
         for start in tqdm(range(0, len(missing), EMBED_BATCH), desc="USE vectors", unit="batch",
                           disable=not self.show_progress, file=sys.stderr):
             part = missing[start:start + EMBED_BATCH]
-            self._write_use(part, chunk_sentences([TextNode(id_=i, text=t, metadata=m) for i, t, m in part]))
+            self._write_use(part, chunk_sentences(part))
 
     @staticmethod
     def _entry(doc: LoadedDocument, chunks: int, previous: ManifestEntry | None, status: str) -> ManifestEntry:
-        now = _now()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         path = str(doc.path.resolve()) if doc.path is not None else doc.source  # a web page: its URL
-        return ManifestEntry(
-            doc_id=doc.doc_id, path=path, content_hash=doc.content_hash, title=doc.title,
-            language=doc.language, chunks=chunks, added_at=previous.added_at if previous else now,
-            updated_at=now, status=status,
-        )
+        return ManifestEntry(doc_id=doc.doc_id, path=path, content_hash=doc.content_hash, title=doc.title,
+                             language=doc.language, chunks=chunks, added_at=previous.added_at if previous else now,
+                             updated_at=now, status=status)
 
 
-def _doc_id(source: SourceFile) -> str:
-    return document_id(source.path, source.root)
+def _unchanged(known: ManifestEntry | None, digest: str) -> bool:
+    """Whether the index holds this content of a document, completely."""
+    return known is not None and known.status == "ok" and known.content_hash == digest

@@ -1,9 +1,8 @@
 """Watch a folder (watchdog) and hand settled changes to a sync callback in batches.
 
-Changes are collected until the folder has been quiet for `quiet_s` seconds; a file whose size or
-modification time still changes across `settle_s` is left for a later batch (it is still being written), so a
-burst of many files gives one call and no file is read half-way. A renamed, deleted or re-created watched
-folder is followed: its path is reported and the watch is set up again when a folder is there.
+Changes wait until the folder has been quiet for `quiet_s` seconds, and a file whose size or mtime still changes
+across `settle_s` waits for a later batch (still being written): a burst of files gives one call, no file is read
+half-way. A renamed, deleted or re-created folder is followed and reported.
 """
 
 from __future__ import annotations
@@ -56,11 +55,9 @@ def _identity(folder: Path) -> tuple[int, int] | None:
 
 
 class FolderWatcher(FileSystemEventHandler):
-    """Calls sync(changed paths, sorted) from its own thread once changes under `folder` have settled.
-
-    Only supported document files and folders count (no hidden ones). A failing sync is logged and its paths
-    retried after `retry_s`. Use as a context manager, or start() and stop().
-    """
+    """Calls sync(changed paths, sorted) from its own thread once changes under `folder` have settled; only
+    supported documents and folders count (no hidden ones). A failing sync is logged and retried after `retry_s`.
+    Use as a context manager, or start() and stop()."""
 
     def __init__(self, folder: Path, sync: SyncCallback, quiet_s: float = 2.0, settle_s: float = 1.0,
                  retry_s: float = 30.0) -> None:

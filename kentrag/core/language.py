@@ -12,27 +12,23 @@ _TURKISH_LETTER_WEIGHT = 0.5
 PREFIX_LENGTH = 5
 
 # fmt: off
-_TURKISH_STOPWORDS = frozenset(
-    {
-        "ve", "veya", "ya", "ile", "ama", "fakat", "ancak", "çünkü", "ki", "de", "da", "mi", "mı", "mu", "mü",
-        "midir", "mıdır", "bir", "bu", "şu", "o", "bunlar", "şunlar", "onlar", "bunu", "onu", "bunun", "onun",
-        "için", "gibi", "kadar", "göre", "sonra", "önce", "çok", "daha", "en", "her", "hem", "ise", "değil",
-        "var", "yok", "olarak", "olan", "olduğu", "oldu", "üzere", "üzerine", "arasında", "tarafından",
-        "hakkında", "ilgili", "ayrıca", "yani", "ne", "neden", "niçin", "nasıl", "nerede", "nereden", "nereye",
-        "hangi", "hangisi", "kim", "kimler", "kimdir", "kaç", "zaman", "nedir", "nelerdir", "neler",
-    }
-)
+_TURKISH_STOPWORDS = frozenset({
+    "ve", "veya", "ya", "ile", "ama", "fakat", "ancak", "çünkü", "ki", "de", "da", "mi", "mı", "mu", "mü",
+    "midir", "mıdır", "bir", "bu", "şu", "o", "bunlar", "şunlar", "onlar", "bunu", "onu", "bunun", "onun",
+    "için", "gibi", "kadar", "göre", "sonra", "önce", "çok", "daha", "en", "her", "hem", "ise", "değil",
+    "var", "yok", "olarak", "olan", "olduğu", "oldu", "üzere", "üzerine", "arasında", "tarafından",
+    "hakkında", "ilgili", "ayrıca", "yani", "ne", "neden", "niçin", "nasıl", "nerede", "nereden", "nereye",
+    "hangi", "hangisi", "kim", "kimler", "kimdir", "kaç", "zaman", "nedir", "nelerdir", "neler",
+})
 
-_ENGLISH_STOPWORDS = frozenset(
-    {
-        "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",
-        "about", "into", "over", "after", "before", "is", "are", "was", "were", "be", "been", "being", "has",
-        "have", "had", "do", "does", "did", "will", "would", "can", "could", "should", "it", "its", "this",
-        "that", "these", "those", "there", "their", "they", "them", "he", "she", "his", "her", "we", "our",
-        "you", "your", "not", "no", "also", "than", "then", "which", "who", "whom", "whose", "what", "when",
-        "where", "why", "how",
-    }
-)
+_ENGLISH_STOPWORDS = frozenset({
+    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as",
+    "about", "into", "over", "after", "before", "is", "are", "was", "were", "be", "been", "being", "has",
+    "have", "had", "do", "does", "did", "will", "would", "can", "could", "should", "it", "its", "this",
+    "that", "these", "those", "there", "their", "they", "them", "he", "she", "his", "her", "we", "our",
+    "you", "your", "not", "no", "also", "than", "then", "which", "who", "whom", "whose", "what", "when",
+    "where", "why", "how",
+})
 # fmt: on
 
 
@@ -49,11 +45,8 @@ def tokenize_words(text: str) -> list[str]:
 
 
 def keyword_tokens(text: str, prefix: int = PREFIX_LENGTH) -> list[str]:
-    """Casefolded word tokens cut to their first `prefix` characters (0 keeps whole words).
-
-    Dotless ı is then matched as i: English capitals fold to ı ("ISTANBUL" → "ıstanbul") and Turkish is
-    often typed without Turkish letters, so both spellings must meet.
-    """
+    """Casefolded word tokens cut to their first `prefix` characters (0 keeps whole words), dotless ı as i
+    (English capitals fold to ı, and Turkish is often typed without Turkish letters)."""
     words = [w.replace("ı", "i") for w in tokenize_words(text)]
     return [w[:prefix] for w in words] if prefix else words
 
@@ -64,10 +57,10 @@ def is_stopword(word: str) -> bool:
     return folded in _TURKISH_STOPWORDS or folded.replace("ı", "i") in _ENGLISH_STOPWORDS
 
 
-def _language_scores(text: str) -> tuple[float, float]:
-    """(Turkish score, English score): stopword hits plus a weight for words with Turkish letters."""
-    turkish = 0.0
-    english = 0.0
+def detect_language(text: str) -> str:
+    """Return "tr" or "en" for a question or document ("en" when there is no signal): by stopword hits, and a
+    weight for words with Turkish letters."""
+    turkish = english = 0.0
     for word in _WORD_RE.findall(unicodedata.normalize("NFC", text)):
         folded = turkish_casefold(word)
         if folded in _TURKISH_STOPWORDS:
@@ -76,10 +69,4 @@ def _language_scores(text: str) -> tuple[float, float]:
             english += 1
         elif _TURKISH_LETTERS.intersection(word):
             turkish += _TURKISH_LETTER_WEIGHT
-    return turkish, english
-
-
-def detect_language(text: str) -> str:
-    """Return "tr" or "en" for a question or document; "en" when there is no signal."""
-    turkish, english = _language_scores(text)
     return "tr" if turkish > english else "en"

@@ -14,13 +14,13 @@ class IngestBusy(RuntimeError):
 
 
 @contextmanager
-def ingest_lock(data_dir: Path, wait: bool = False) -> Iterator[None]:
-    """Hold the ingest lock; raise IngestBusy at once if another process has it (unless `wait`)."""
+def ingest_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the ingest lock; raise IngestBusy at once if another process has it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "ingest.lock"
     with open(path, "a+") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
             handle.seek(0)
             holder = handle.read().strip() or "another process"

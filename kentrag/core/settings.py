@@ -20,24 +20,16 @@ class SettingsError(ValueError):
     """A setting holds a value kentrag cannot use; the message names its environment variable."""
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_number(name: str, default: int | float) -> int | float:
+    """The variable read as a number of the default's type (int or float)."""
     value = os.environ.get(name)
     if not value:
         return default
     try:
-        return int(value)
+        return type(default)(value)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
-
-
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not {value!r}") from None
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise SettingsError(f"{name} must be {kind}, not {value!r}") from None
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -49,7 +41,7 @@ def _env_flag(name: str, default: bool) -> bool:
     return value in ("on", "1", "true", "yes")
 
 
-def _env_path(name: str, default: Path) -> Path:
+def _env_path(name: str, default: Path | None) -> Path | None:
     value = os.environ.get(name)
     return Path(value).expanduser() if value else default
 
@@ -97,45 +89,39 @@ class Settings:
         default_factory=lambda: _env_path("KENTRAG_MODEL_CACHE", Path.home() / ".cache" / "kentrag" / "models")
     )
     chroma_host: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_CHROMA_HOST") or None)
-    chroma_port: int = field(default_factory=lambda: _env_int("KENTRAG_CHROMA_PORT", 8000))
+    chroma_port: int = field(default_factory=lambda: _env_number("KENTRAG_CHROMA_PORT", 8000))
     collection_prefix: str = field(default_factory=lambda: os.environ.get("KENTRAG_COLLECTION", "kentrag"))
     embedding_model: str = field(default_factory=lambda: os.environ.get("KENTRAG_EMBEDDING_MODEL", DEFAULT_MODEL))
     query_prefix: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_QUERY_PREFIX"))
     passage_prefix: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_PASSAGE_PREFIX"))
-    chunk_size: int = field(default_factory=lambda: _env_int("KENTRAG_CHUNK_SIZE", 160))
-    chunk_overlap: int = field(default_factory=lambda: _env_int("KENTRAG_CHUNK_OVERLAP", 30))
-    top_k: int = field(default_factory=lambda: _env_int("KENTRAG_TOP_K", 5))
+    chunk_size: int = field(default_factory=lambda: _env_number("KENTRAG_CHUNK_SIZE", 160))
+    chunk_overlap: int = field(default_factory=lambda: _env_number("KENTRAG_CHUNK_OVERLAP", 30))
+    top_k: int = field(default_factory=lambda: _env_number("KENTRAG_TOP_K", 5))
     generator: str = field(default_factory=lambda: os.environ.get("KENTRAG_GENERATOR", "extractive"))
-    torch_threads: int = field(default_factory=lambda: _env_int("KENTRAG_TORCH_THREADS", 2))
-    # Passages embedded in bfloat16 where the CPU computes it natively (kentrag.core.embedding.passage_precision):
-    # "auto", "on" or "off".
+    torch_threads: int = field(default_factory=lambda: _env_number("KENTRAG_TORCH_THREADS", 2))
+    # Passages embedded in bfloat16 ("auto": where the CPU computes it natively); see embedding.passage_precision.
     passage_bfloat16: str = field(default_factory=lambda: os.environ.get("KENTRAG_PASSAGE_BFLOAT16", "auto"))
     # USE (Google's multilingual Universal Sentence Encoder) vectors stored beside e5's for cross-lingual
     # retrieval (kentrag.core.embedding.UseEmbedding); off: e5 and keywords only.
     use_vectors: bool = field(default_factory=lambda: _env_flag("KENTRAG_USE_VECTORS", True))
-    # A copy of the retriever's in-memory index under data_dir, read at start-up with only the documents changed
-    # since read from Chroma: seconds instead of minutes for a large index, for as much disk as the vectors
-    # take (BENCHMARKS.md).
+    # The retriever's in-memory index saved under data_dir: a restart reads only what changed (index.snapshot_cache).
     snapshot_cache: bool = field(default_factory=lambda: _env_flag("KENTRAG_SNAPSHOT_CACHE", True))
     # The trained answer-sentence selector (kentrag.answer.selector) chooses the quoted sentences and refuses
     # near-miss questions; off: sentences ranked by e5 cosine and keyword overlap, as before it.
     selector: bool = field(default_factory=lambda: _env_flag("KENTRAG_SELECTOR", True))
     # Larger files are skipped with a reason (never read into memory); see RELIABILITY.md.
-    max_document_mb: int = field(default_factory=lambda: _env_int("KENTRAG_MAX_DOCUMENT_MB", 20))
-    upload_max_mb: int = field(default_factory=lambda: _env_int("KENTRAG_UPLOAD_MAX_MB", 20))
+    max_document_mb: int = field(default_factory=lambda: _env_number("KENTRAG_MAX_DOCUMENT_MB", 20))
+    upload_max_mb: int = field(default_factory=lambda: _env_number("KENTRAG_UPLOAD_MAX_MB", 20))
     # A PDF with more scanned pages than this is skipped with a reason (OCR costs seconds per page).
-    ocr_max_pages: int = field(default_factory=lambda: _env_int("KENTRAG_OCR_MAX_PAGES", 50))
+    ocr_max_pages: int = field(default_factory=lambda: _env_number("KENTRAG_OCR_MAX_PAGES", 50))
     # Seconds one web page may take to download (`kentrag ingest URL`), redirects included.
-    url_timeout_s: float = field(default_factory=lambda: _env_float("KENTRAG_URL_TIMEOUT_S", 20.0))
+    url_timeout_s: float = field(default_factory=lambda: _env_number("KENTRAG_URL_TIMEOUT_S", 20.0))
     # LLM generators: an OpenAI-compatible server (base URL ending in /v1) and a local GGUF.
     llm_base_url: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_LLM_BASE_URL") or None)
     llm_model: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_LLM_MODEL") or None)
     llm_api_key: str | None = field(default_factory=lambda: os.environ.get("KENTRAG_LLM_API_KEY") or None,
                                     repr=False)
-    llm_gguf: Path | None = field(
-        default_factory=lambda: Path(os.environ["KENTRAG_LLM_GGUF"]).expanduser()
-        if os.environ.get("KENTRAG_LLM_GGUF") else None
-    )
+    llm_gguf: Path | None = field(default_factory=lambda: _env_path("KENTRAG_LLM_GGUF", None))
 
     def __post_init__(self) -> None:
         """Every setting that must be a number in a range, one of some words, or a flag, checked."""
@@ -168,13 +154,8 @@ class Settings:
     @property
     def index_fingerprint(self) -> str:
         """Identifies everything that shapes the stored vectors: model, prompts and chunking."""
-        shape = {
-            "schema": INDEX_SCHEMA_VERSION,
-            "model": self.embedding_model,
-            "prompts": self.prompts,
-            "chunk_size": self.chunk_size,
-            "chunk_overlap": self.chunk_overlap,
-        }
+        shape = {"schema": INDEX_SCHEMA_VERSION, "model": self.embedding_model, "prompts": self.prompts,
+                 "chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap}
         return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:12]
 
     def describe(self) -> dict[str, object]:

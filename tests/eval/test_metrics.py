@@ -14,6 +14,7 @@ from kentrag.eval.metrics import (
     mrr_at_k,
     ndcg_at_k,
     passage_matches,
+    ranking_metrics,
 )
 from kentrag.eval.questions import EvalItem
 from kentrag.eval.runner import score_item
@@ -96,6 +97,12 @@ def test_ndcg_at_k_caps_ideal_at_k() -> None:
 def test_ndcg_at_k_without_relevant_items_is_zero() -> None:
     assert ndcg_at_k([]) == 0.0
     assert ndcg_at_k([False, False, False]) == 0.0
+
+
+def test_ranking_metrics_are_the_eval_columns() -> None:
+    relevances = [False, False, True]
+    assert ranking_metrics(relevances) == {"hit@1": 0.0, "hit@3": 1.0, "hit@5": 1.0, "mrr@10": mrr_at_k(relevances),
+                                           "ndcg@10": ndcg_at_k(relevances)}
 
 
 @pytest.mark.parametrize("metric", [hit_at_k, mrr_at_k, ndcg_at_k])

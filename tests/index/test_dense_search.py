@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from kentrag.index.arrays import top_rows
-from kentrag.index.dense_search import SEARCH_BREADTH, ExactSearch, GraphSearch, nearest_among
+from kentrag.index.dense_search import SEARCH_BREADTH, ExactSearch, GraphSearch
 
 pytestmark = pytest.mark.fast
 
@@ -34,7 +34,6 @@ def test_exact_search_finds_the_largest_products_overall_and_within_a_group() ->
     for group in (np.arange(0, 500, 7), np.arange(0, 500, 2)):
         expected = group[np.argsort(-similarities[group])[:5]].tolist()
         assert search.nearest_rows_among(query, group, 5).tolist() == expected
-        assert nearest_among(vectors, group, query, 5).tolist() == expected
 
 
 def test_graph_search_finds_what_the_exact_search_finds() -> None:
