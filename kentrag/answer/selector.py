@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from kentrag.core.embedding import native_bfloat16, resolve_model_path
+from kentrag.core.embedding import resolve_model_path
 from kentrag.core.settings import DEFAULT_MODEL, Settings
 
 log = logging.getLogger(__name__)
@@ -172,8 +171,9 @@ class AnswerSelector:
         return cls(model, load_tokenizer(settings), config)
 
     def probabilities(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:
-        """P(candidate answers question) for each candidate, in order (float32). Batched by length; bfloat16
-        autocast where the CPU computes it natively, else float32."""
+        """P(candidate answers question) for each candidate, in order. Batched by length, always in float32: the
+        thresholds were calibrated in float32, and bfloat16 would move scores near them by CPU (the same question
+        gets the same answer on every machine)."""
         import torch
 
         if not candidates:
@@ -181,8 +181,7 @@ class AnswerSelector:
         pairs = self.encoder.encode(question, candidates)
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i]))
         out = np.zeros(len(pairs), dtype=np.float32)
-        precision = torch.autocast("cpu", dtype=torch.bfloat16) if native_bfloat16() else nullcontext()
-        with torch.inference_mode(), precision:
+        with torch.inference_mode():
             for start in range(0, len(order), BATCH_SIZE):
                 rows = order[start : start + BATCH_SIZE]
                 ids, mask = pad([pairs[i] for i in rows], self.pad_id)

@@ -245,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     training["eval_seconds"] = round(time.perf_counter() - start, 1)
     sample = evaluation_groups(corpus, split.test, 1)[("en", "en")][0]
     training["inference_seconds_40_candidates"] = inference_seconds(selector, sample)
-    training["inference_precision"] = "bfloat16 autocast" if native_bfloat16() else "float32"
+    training["inference_precision"] = "float32"
     config = SelectorConfig(trained_layers=args.layers, input_format=input_format, thresholds=thresholds,
                             training={**training, "results": results})
     (args.out / CONFIG_FILE).write_text(config.to_json(), encoding="utf-8")

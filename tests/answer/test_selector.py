@@ -44,15 +44,19 @@ SIGNERS = "İzmir Büyükşehir Belediyesi’nin İzmir"
 OPENING = (TASHKENT, "“Sürdürülebilir Kalkınma için Yeşil Yenilikler”", "vurgu yapılmıştır")
 
 
-@pytest.mark.xfail(strict=False, reason="selector run 1 misses 3 of these 8 (MODEL_CARD.md); retrain (issue 17)")
+MISSED = pytest.mark.xfail(strict=True, reason="selector run 2 misses these 2 of the 8 (issue 17: retrain)")
+
+
 @pytest.mark.parametrize(("question", "paragraph", "answer"), [
     ("Which cities took part in the B40 Festival Bus project?", FESTIVAL_BUS, "The participating cities of Festival"),
     ("Festival Bus projesine hangi şehirler katılıyor?", FESTIVAL_BUS, "The participating cities of Festival"),
     ("When was the first concert of the festival bus?", FESTIVAL_BUS, "The following timetable"),
-    ("When is the Young City Representatives Summit?", SUMMIT, "will be planned to host in Istanbul"),
+    pytest.param("When is the Young City Representatives Summit?", SUMMIT, "will be planned to host in Istanbul",
+                 marks=MISSED),
     ("İzmir ile İstanbul arasındaki teknoloji protokolünü kim imzaladı?", PROTOCOL, SIGNERS),
     ("Who signed the technology protocol between İzmir and İstanbul?", PROTOCOL, SIGNERS),
-    ("Taşkent'teki konferansın açılış konuşmalarını kim yaptı?", OPENING, "Konferansın açılış konuşmaları"),
+    pytest.param("Taşkent'teki konferansın açılış konuşmalarını kim yaptı?", OPENING, "Konferansın açılış konuşmaları",
+                 marks=MISSED),
     ("Which ministry organised the conference in Tashkent together with the secretariat?", OPENING,
      "“Sürdürülebilir Kalkınma"),
 ])
