@@ -1,4 +1,4 @@
-"""Entry point of `kentrag bench retrieval|speed|graph`."""
+"""Entry point of `kentrag bench retrieval|speed|graph|answers`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ def run_bench(args: argparse.Namespace) -> int:
         from kentrag.bench.graph import run_graph
 
         run_graph(args.texts, args.smoke, settings)
+    elif args.what == "answers":
+        from kentrag.bench.answers import run_answers
+
+        run_answers(args.smoke, args.questions, settings)
     else:
         from kentrag.bench.speed import run_speed
 

@@ -270,11 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
                            help="smollm2 (98 MB, for tests), qwen0.5b (491 MB) or qwen1.5b (1.1 GB, best)")
     setup_llm.set_defaults(func=cmd_setup_llm)
 
-    bench = commands.add_parser("bench", help="benchmarks: retrieval quality, speed, the graph of large indexes")
-    bench.add_argument("what", choices=["retrieval", "speed", "graph"])
+    bench = commands.add_parser("bench", help="benchmarks: retrieval quality, speed, the graph of large indexes, "
+                                              "answers with and without the selector")
+    bench.add_argument("what", choices=["retrieval", "speed", "graph", "answers"])
     bench.add_argument("--smoke", action="store_true", help="a small, quick run (CI)")
     bench.add_argument("--data", type=Path, action="append", help="SQuAD-format files (retrieval)")
     bench.add_argument("--texts", type=Path, help="a folder of documents to embed (graph; default: the corpus)")
+    bench.add_argument("--questions", type=_whole_number(1),
+                       help="answerable questions per language pair (answers; default: all)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -94,3 +94,15 @@ def test_graph_smoke_prints_recall_and_time_per_search(capsys: pytest.CaptureFix
         if search.strip() == "exact scan":
             assert found == [1.0, 1.0, 1.0]  # the recall arithmetic: the scan finds its own nearest
 
+
+def test_answers_smoke_prints_both_methods_for_every_pair(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "answers", "--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "### Answers on XQuAD odd articles (6 answerable questions and 3 near misses per pair)" in out
+    assert re.search(r"selector: \d+ trained layers, weights [0-9a-f]{12}, `.*selector_training.*`", out)
+    for pair in ("tr→tr", "en→en", "tr→en", "en→tr"):
+        rows = _table_rows(out, pair + " ")
+        assert [row[1] for row in rows] == ["selector off", "selector on"]
+        for row in rows:
+            *shares, seconds = map(float, row[2:])
+            assert len(shares) == 4 and all(0.0 <= share <= 1.0 for share in shares) and seconds > 0
