@@ -84,11 +84,15 @@ class FolderWatcher(FileSystemEventHandler):
         self._observer.start()
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop watching; waits for a sync under way to finish. Changes not yet synced are dropped."""
+    def stop(self, wait_s: float = 60.0) -> None:
+        """Stop watching; waits up to `wait_s` for a sync under way to finish (one stuck, e.g. on a Chroma server
+        that went away, is left behind: an interrupted sync leaves the index consistent and is redone by the next
+        one). Changes not yet synced are dropped."""
         self._stopping.set()
         if self._thread.is_alive():
-            self._thread.join()
+            self._thread.join(wait_s)
+            if self._thread.is_alive():
+                _LOG.warning("a sync still under way after %g s is left unfinished; the next sync redoes it", wait_s)
         if self._observer.is_alive():
             self._observer.stop()
             self._observer.join()

@@ -166,3 +166,20 @@ def test_stop_ends_cleanly_and_quickly(folder: Path, recorder: Recorder) -> None
 def test_a_missing_folder_cannot_be_watched(tmp_path: Path, recorder: Recorder) -> None:
     with pytest.raises(NotADirectoryError):
         FolderWatcher(tmp_path / "yok", recorder).start()
+
+
+def test_stopping_does_not_wait_for_ever_on_a_stuck_sync(folder: Path) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def stuck(_paths: list[Path]) -> None:
+        started.set()
+        release.wait()  # a sync blocked on a server that went away
+
+    watcher = FolderWatcher(folder, stuck, quiet_s=QUIET_S, settle_s=SETTLE_S)
+    watcher.start()
+    (folder / "yeni.txt").write_text("metin")
+    assert started.wait(10)
+    threading.Timer(8, release.set).start()  # an unbounded wait would end only here
+    began = time.monotonic()
+    watcher.stop(wait_s=0.5)
+    assert time.monotonic() - began < 5
