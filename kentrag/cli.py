@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -113,6 +114,9 @@ def _watch(settings: Settings, args: argparse.Namespace) -> int:
         last_failed.update(failed)
         print(f"{datetime.now():%H:%M:%S} {report.summary()}", flush=True)
 
+    # Ctrl-C and SIGTERM (systemd's stop) end the watch, even when started with SIGINT ignored (`cmd &` in a script).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         sync([])
         with FolderWatcher(folder, sync):
