@@ -1,4 +1,4 @@
-"""Entry point of `kentrag bench retrieval|speed|graph|answers`."""
+"""Entry point of `kentrag bench retrieval|speed|graph|answers|found`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def run_bench(args: argparse.Namespace) -> int:
         from kentrag.bench.answers import run_answers
 
         run_answers(args.smoke, args.questions, settings)
+    elif args.what == "found":
+        from kentrag.bench.found import run_found
+
+        run_found(args.smoke, settings)
     else:
         from kentrag.bench.speed import run_speed
 

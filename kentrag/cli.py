@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmarks: retrieval quality, speed, the graph of large indexes, "
                                               "answers with and without the selector")
-    bench.add_argument("what", choices=["retrieval", "speed", "graph", "answers"])
+    bench.add_argument("what", choices=["retrieval", "speed", "graph", "answers", "found"])
     bench.add_argument("--smoke", action="store_true", help="a small, quick run (CI)")
     bench.add_argument("--data", type=Path, action="append", help="SQuAD-format files (retrieval)")
     bench.add_argument("--texts", type=Path, help="a folder of documents to embed (graph; default: the corpus)")

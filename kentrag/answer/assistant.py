@@ -15,6 +15,7 @@ from kentrag.answer.answers import Answer
 from kentrag.answer.base import GenerationRequest, Generator, Piece
 from kentrag.answer.changes import IndexChanges
 from kentrag.answer.citations import Citation, Citations
+from kentrag.answer.found import answers_question
 from kentrag.answer.llm import GenerationError
 from kentrag.answer.ranking import Ranking, SentenceRanker
 from kentrag.answer.registry import FALLBACK, build_generators, pick
@@ -27,17 +28,8 @@ from kentrag.core.types import Retrieval
 from kentrag.index.retriever import HybridRetriever
 from kentrag.index.store import Store, store_errors
 
-# When no retrieved passage reaches this e5 cosine similarity, the documents are taken not to answer.
-# Calibrated on the eval set (best refusal accuracy): off-topic questions fall below it; near-miss
-# questions about things the corpus does mention (a budget it never states) are not caught (README).
-FOUND_THRESHOLD = 0.80
 # How many of a refused question's closest passages are shown as related, but not an answer.
 RELATED_SHOWN = 3
-
-
-def answers_question(retrieval: Retrieval) -> bool:
-    """Whether the retrieved passages can answer: the closest one is near enough in meaning."""
-    return max((p.dense or 0.0 for p in retrieval.passages), default=0.0) >= FOUND_THRESHOLD
 
 
 def related(ranking: Ranking) -> tuple[Citation, ...]:
