@@ -3,7 +3,8 @@ the answer before the selector) and on, side by side, on XQuAD's odd-numbered ar
 
 Every question goes through `Assistant.ask`, the code path of `kentrag ask`, over a real index of all the odd
 articles' paragraphs in one language (built by `ingest.sync.Syncer`, as `kentrag bench retrieval` builds its own).
-Near misses are asked of a second index of the same paragraphs in which their answer sentences are deleted.
+Near misses are asked of a second index of the same paragraphs in which their answer sentences are deleted;
+off-topic questions are questions of the even articles (whose paragraphs no index holds) asked of the first.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ from kentrag.train.selector_data import EVAL_PAIRS, PRODUCT_LANGUAGES, Corpus, l
 
 METHODS = {"selector off": False, "selector on": True}  # method → the `selector` setting
 PAIRS = tuple(f"{a}→{b}" for a, b in EVAL_PAIRS)  # question language → paragraph language
-ANSWERABLE, NEAR_MISS = "answerable", "near miss"
+ANSWERABLE, NEAR_MISS, OFF_TOPIC = "answerable", "near miss", "off topic"
 SCORES = ("answer in 1st quote", "1st citation's paragraph", "refused answerable", "refused near miss",
-          "median s / answer")
-NEAR_MISSES = 100  # near-miss questions per pair (the same ones in every pair)
+          "refused off topic", "median s / answer")
+NEAR_MISSES = 100  # near-miss questions per pair (the same ones in every pair); as many off-topic ones
 SEED = 17
 SMOKE_ARTICLES, SMOKE_QUESTIONS, SMOKE_NEAR_MISSES = 2, 6, 3
 
@@ -97,14 +98,16 @@ def ask_all(methods: dict[str, Assistant], questions: list[Case], pair: str, kin
     return rows
 
 
-def evaluate(corpus: Corpus, answers: Answers, articles: tuple[int, ...], asked: list[Key], near: list[Key],
+def evaluate(corpus: Corpus, answers: Answers, articles: tuple[int, ...], asked: dict[str, list[Key]],
              settings: Settings, cache_dir: Path) -> list[dict]:
-    """One row per (pair, question, method): per paragraph language, the answerable questions over the full index,
-    then the near misses over the index without their answer sentences."""
+    """One row per (pair, question, method): per paragraph language, the answerable and the off-topic questions over
+    the full index, then the near misses over the index without their answer sentences."""
     rows = []
     for b in PRODUCT_LANGUAGES:
         paragraphs = paragraphs_of(b, articles)
-        variants = ((ANSWERABLE, paragraphs, asked, f"answers-{b}"),
+        near = asked[NEAR_MISS]
+        variants = ((ANSWERABLE, paragraphs, asked[ANSWERABLE], f"answers-{b}"),
+                    (OFF_TOPIC, paragraphs, asked[OFF_TOPIC], f"answers-{b}"),
                     (NEAR_MISS, near_miss_pool(paragraphs, corpus, near), near, f"answers-{b}-near-miss"))
         for kind, pool, keys, name in variants:
             methods = assistants(build_index(pool, settings, name, cache_dir))
@@ -127,11 +130,13 @@ def summarise(rows: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
     for (pair, method), group in groups.items():
         answerable = [r for r in group if r["kind"] == ANSWERABLE]
         near = [r for r in group if r["kind"] == NEAR_MISS]
+        off_topic = [r for r in group if r["kind"] == OFF_TOPIC]
         summary[pair][method] = {
             "answer in 1st quote": share(answerable, "answer_in_first_quote"),
             "1st citation's paragraph": share(answerable, "first_citation_paragraph"),
             "refused answerable": 1.0 - share(answerable, "found"),
             "refused near miss": 1.0 - share(near, "found"),
+            "refused off topic": 1.0 - share(off_topic, "found"),
             "median s / answer": statistics.median(r["seconds"] for r in group),
             "answerable": len(answerable), "near misses": len(near),
         }
@@ -141,8 +146,8 @@ def summarise(rows: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
 def print_report(summary: dict, selector: dict[str, object]) -> None:
     """One table: a row per pair and method."""
     counts = summary[PAIRS[0]]["selector on"]
-    print(f"\n### Answers on XQuAD odd articles ({counts['answerable']} answerable questions and "
-          f"{counts['near misses']} near misses per pair)\n")
+    print(f"\n### Answers on XQuAD odd articles ({counts['answerable']} answerable questions, "
+          f"{counts['near misses']} near misses and as many off-topic questions per pair)\n")
     print(f"selector: {selector['trained_layers']} trained layers, weights {selector['weights_sha256']}, "
           f"`{selector['command']}`\n")
     rows = [[pair, method, *(scores[s] for s in SCORES)] for pair in PAIRS for method, scores in summary[pair].items()]
@@ -164,9 +169,11 @@ def run_answers(smoke: bool, questions: int | None, settings: Settings, cache_di
     keys = question_keys(corpus, articles)
     asked, near_misses = question_counts(smoke, questions)
     near = near_miss_keys(corpus, answers, keys, near_misses, SEED)
+    off_topic = sample(question_keys(corpus, tuple(article - 1 for article in articles)), near_misses, SEED)
     selector = shipped_selector()  # before the run: the weights it loads
     started = time.perf_counter()
-    rows = evaluate(corpus, answers, articles, sample(keys, asked, SEED), near, settings, cache_dir)
+    questions = {ANSWERABLE: sample(keys, asked, SEED), NEAR_MISS: near, OFF_TOPIC: off_topic}
+    rows = evaluate(corpus, answers, articles, questions, settings, cache_dir)
     summary = summarise(rows)
     print_report(summary, selector)
     seconds = time.perf_counter() - started

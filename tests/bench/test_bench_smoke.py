@@ -98,11 +98,33 @@ def test_graph_smoke_prints_recall_and_time_per_search(capsys: pytest.CaptureFix
 def test_answers_smoke_prints_both_methods_for_every_pair(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "answers", "--smoke"]) == 0
     out = capsys.readouterr().out
-    assert "### Answers on XQuAD odd articles (6 answerable questions and 3 near misses per pair)" in out
+    assert ("### Answers on XQuAD odd articles (6 answerable questions, 3 near misses and as many off-topic "
+            "questions per pair)") in out
     assert re.search(r"selector: \d+ trained layers, weights [0-9a-f]{12}, `.*selector_training.*`", out)
     for pair in ("tr→tr", "en→en", "tr→en", "en→tr"):
         rows = _table_rows(out, pair + " ")
         assert [row[1] for row in rows] == ["selector off", "selector on"]
         for row in rows:
             *shares, seconds = map(float, row[2:])
-            assert len(shares) == 4 and all(0.0 <= share <= 1.0 for share in shares) and seconds > 0
+            assert len(shares) == 5 and all(0.0 <= share <= 1.0 for share in shares) and seconds > 0
+
+
+def test_found_smoke_calibrates_a_threshold_per_pair_that_lets_the_kept_share_through(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from kentrag.answer.found import found_threshold
+
+    assert main(["bench", "found", "--smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "### Found thresholds: e5 cosine of the closest passage, XQuAD even articles (6 questions per pair" in out
+    for pair in ("tr→tr", "en→en", "tr→en", "en→tr"):
+        [[_, questions, calibrated, in_use, through]] = _table_rows(out, pair + " ")
+        assert int(questions) == 6 and 0.5 < float(calibrated) < 1.0 and 0.0 <= float(through) <= 1.0
+        assert float(in_use) == pytest.approx(found_threshold(*pair.split("→")))
+
+
+@pytest.mark.parametrize(("cosines", "threshold"), [([0.9] * 99 + [0.5], 0.9), ([0.6] + [0.9] * 9, 0.65), ([0.812, 0.9, 0.95], 0.815)])
+def test_the_calibrated_threshold_is_the_kept_quantile_rounded_down_to_a_half_hundredth(
+        cosines: list[float], threshold: float) -> None:
+    from kentrag.bench.found import calibrated
+
+    assert calibrated(cosines) == pytest.approx(threshold)
