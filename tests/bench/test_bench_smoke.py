@@ -122,7 +122,8 @@ def test_found_smoke_calibrates_a_threshold_per_pair_that_lets_the_kept_share_th
         assert float(in_use) == pytest.approx(found_threshold(*pair.split("→")))
 
 
-@pytest.mark.parametrize(("cosines", "threshold"), [([0.9] * 99 + [0.5], 0.9), ([0.6] + [0.9] * 9, 0.65), ([0.812, 0.9, 0.95], 0.815)])
+@pytest.mark.parametrize(("cosines", "threshold"),
+                         [([0.9] * 99 + [0.5], 0.9), ([0.6] + [0.9] * 9, 0.65), ([0.812, 0.9, 0.95], 0.815)])
 def test_the_calibrated_threshold_is_the_kept_quantile_rounded_down_to_a_half_hundredth(
         cosines: list[float], threshold: float) -> None:
     from kentrag.bench.found import calibrated
