@@ -14,13 +14,14 @@ import numpy as np
 from kentrag.index.keyword import best_rows
 from kentrag.index.query import retrieval_query
 from kentrag.index.scoring import CENTERING_DEPTH, centre_per_language, fused_scores, ranked
+from kentrag.index.sentence_ends import run_on
 from kentrag.index.snapshot import PATCH_LIMIT, Snapshot, SnapshotLoader
 from kentrag.index.snapshot_cache import SnapshotCache
 from kentrag.index.store import Store
 
 from kentrag.core.embedding import UseEmbedding, load_use_embedding
 from kentrag.core.language import detect_language
-from kentrag.core.types import Retrieval
+from kentrag.core.types import Passage, Retrieval, following_chunk_id
 
 # Dense candidates per passage language, and keyword candidates.
 CANDIDATES = 40
@@ -101,11 +102,21 @@ class HybridRetriever:
             use, use_sentence = snapshot.use_cosines(rows[~same], use_vector)
         scores = centre_per_language(fused_scores(dense, sentence, keyword[rows], same, use, use_sentence), languages)
         best = ranked(scores, k)
-        passages = tuple(replace(snapshot.passages[rows[i]], score=float(scores[i]), dense=float(dense[i]),
-                                 sentence=None if sentence is None else float(sentence[i]),
-                                 keyword=float(keyword[rows[i]]))
-                         for i in best)
-        return Retrieval(language, query, vector, use_vector, passages, snapshot.sentence_vectors(rows[best]))
+        scored = [replace(snapshot.passages[rows[i]], score=float(scores[i]), dense=float(dense[i]),
+                          sentence=None if sentence is None else float(sentence[i]), keyword=float(keyword[rows[i]]))
+                  for i in best]
+        passages = tuple(completed(snapshot, passage) for passage in scored)
+        # A passage run on into the next chunk has sentences no stored vector matches: they are embedded when read.
+        longer = {after.chunk_id for before, after in zip(scored, passages) if after is not before}
+        vectors = {chunk: v for chunk, v in snapshot.sentence_vectors(rows[best]).items() if chunk not in longer}
+        return Retrieval(language, query, vector, use_vector, passages, vectors)
+
+
+def completed(snapshot: Snapshot, passage: Passage) -> Passage:
+    """The passage, run on to the end of its last sentence when its chunk ends inside one (index.sentence_ends)."""
+    row = snapshot.row_of.get(following_chunk_id(passage.chunk_id))
+    longer = run_on(passage, snapshot.passages[row]) if row is not None else None
+    return longer or passage
 
 
 def candidate_rows(snapshot: Snapshot, vector: np.ndarray, keyword_scores: np.ndarray,

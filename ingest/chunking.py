@@ -10,6 +10,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from kentrag.core.settings import Settings
+from kentrag.core.types import chunk_id
 
 # Only the title travels with the chunk text into the embedding; the rest is bookkeeping.
 EMBEDDED_METADATA = ("title",)
@@ -32,11 +33,6 @@ def page_metadata(pages: PageStarts, start: int, end: int) -> dict[str, int]:
     if not pages:
         return {}
     return {"page": page_at(pages, start), "page_end": page_at(pages, max(end - 1, start))}
-
-
-def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
-    """Stable chunk id: the same document content always gives the same ids."""
-    return f"{doc_id}#{content_hash[:12]}#{index}"
 
 
 def chunk_document(document: LoadedDocument, splitter: SentenceSplitter) -> list[TextNode]:

@@ -47,9 +47,11 @@ _NUMBER = re.compile(_DIGIT + "|" + _words(_NUMBER_WORDS, prefix=False).pattern)
 _MONEY = re.compile(r"[€$₺£]|" + _words(_MONEY_WORDS, prefix=False).pattern + "|"
                     + _words(("euro", "dolar", "dollar", "lira", *_ASKS[MONEY]), prefix=True).pattern)
 _DATE = re.compile(_DIGIT + "|" + _words(_DATE_WORDS, prefix=True).pattern)
+# A year is no count ("InnoWeek – 2022" does not say how many took part): a count needs another number.
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _HOLDS = {
     MONEY: lambda text: bool(_NUMBER.search(text) and _MONEY.search(text)),
-    COUNT: lambda text: bool(_NUMBER.search(text)),
+    COUNT: lambda text: bool(_NUMBER.search(_YEAR.sub(" ", text))),
     DATE: lambda text: bool(_DATE.search(text)),
 }
 
@@ -61,6 +63,7 @@ def asked_kind(question: str) -> str | None:
 
 
 def holds_kind(kind: str | None, text: str) -> bool:
-    """Whether a sentence can answer a question asking for `kind`: a number (a digit or a number word), with a
-    currency or magnitude for money; a digit, month or day name for a date. Always true for any other question."""
+    """Whether a sentence can answer a question asking for `kind`: a number (a digit or a number word; for a count,
+    not a year), with a currency or magnitude for money; a digit, month or day name for a date. Always true for any
+    other question."""
     return kind is None or _HOLDS[kind](turkish_casefold(text))

@@ -98,7 +98,8 @@ def _heading_like(line: str) -> bool:
 def cut_off(text: str, start: int, end: int) -> bool:
     """Whether the sentence at [start, end) was cut by the end of its chunk: it ends the chunk at an abbreviation
     ("… Yardımcısı Dr."), or is a heading-like line whose sentence is in the next chunk ("B40 Festival Bus will").
-    A chunk that ends at a comma ends a clause, which is quoted."""
+    A chunk that ends at a comma ends a clause, which is quoted (retrieval runs such a passage on to its sentence's
+    end when the document's next chunk meets it: index.sentence_ends)."""
     if end < len(text.rstrip()):
         return False
     return ends_with_abbreviation(text[:end]) or (text[:start].endswith("\n") and _heading_like(text[start:end]))

@@ -8,6 +8,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
+    """Stable chunk id: the same document content always gives the same ids."""
+    return f"{doc_id}#{content_hash[:12]}#{index}"
+
+
+def following_chunk_id(of: str) -> str:
+    """The id the chunk after chunk `of` of the same document version has (it may not exist)."""
+    version, index = of.rsplit("#", 1)
+    return f"{version}#{int(index) + 1}"
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its place in the source document and its retrieval scores."""

@@ -98,6 +98,8 @@ def test_a_sentence_holds_the_kind_of_answer_asked_for() -> None:
     assert holds_kind(MONEY, "Karşıyaka; Yıl: 2024; Bütçe: 1250000000") and not holds_kind(MONEY, "Bütçe açıklandı.")
     assert not holds_kind(COUNT, "The delegates met in Istanbul.")
     assert holds_kind(COUNT, "Two UPP city representatives joined.") and holds_kind(COUNT, "İki grup toplandı.")
+    assert not holds_kind(COUNT, "“InnoWeek – 2022” kapsamında bir konferans düzenlenmiştir.")  # a year is no count
+    assert holds_kind(COUNT, "In 2022, 1,250 people took part.") and holds_kind(COUNT, "2022'de 40 kişi katıldı.")
     assert holds_kind(DATE, "The Summit will be held in August.") and holds_kind(DATE, "Zirve Ağustos'ta yapılacak.")
     assert not holds_kind(DATE, "A joint open data portal could be created.")
     assert not holds_kind(DATE, "Two programs are on the agenda for this summer: the B40 Summit.")
