@@ -14,7 +14,7 @@ from kentrag.core.types import Passage
 
 # A chunk ending in these stops inside its sentence. Not any chunk without a full stop: a heading, or a line that
 # a line break ends, is whole (kentrag.core.sentences), and the stored chunks do not say which whitespace follows.
-_INSIDE = ",;"
+_INSIDE = (",", ";")
 # Chunks are stored without the whitespace between them: a gap of one character is a space or a line break inside
 # a paragraph (written as a space); a longer one may be a paragraph break, which ends whatever precedes it.
 MAX_GAP = 1
@@ -24,13 +24,14 @@ def ends_inside_a_sentence(text: str) -> bool:
     """Whether a chunk's text stops inside a sentence: at a comma or semicolon, or at an abbreviation's dot
     ("… Yardımcısı Dr.")."""
     end = text.rstrip()
-    return end.endswith(tuple(_INSIDE)) or ends_with_abbreviation(end)
+    return end.endswith(_INSIDE) or ends_with_abbreviation(end)
 
 
 def run_on(passage: Passage, following: Passage) -> Passage | None:
     """The passage run on to the end of its last sentence with the start of `following` (the next chunk of its
     document); None when it ends a sentence, or when the two chunks do not meet (a gap that may be a paragraph
-    break). Its text stays the document's text from start_char to end_char."""
+    break). Its text is the document's from start_char to end_char, but for the one character between the two
+    chunks, which the store does not keep: it is written as a space."""
     gap = following.start_char - passage.end_char
     if passage.doc_id != following.doc_id or gap > MAX_GAP or not ends_inside_a_sentence(passage.text):
         return None

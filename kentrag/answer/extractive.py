@@ -4,8 +4,7 @@ Fast and faithful: nothing is said that a source does not say word for word. The
 (kentrag.answer.ranking): with the answer-sentence selector the answer leads with the best sentence that passes
 its threshold and adds another only when that one passes on its own too (a list question) and scores nearly as well
 as the lead; without it, the best sentences by e5 cosine and keyword overlap within a margin of the best, as before
-the selector. Either way the lead runs on
-into the next sentence when that continues the answer.
+the selector. Either way the lead runs on into the next sentence when that continues the answer.
 """
 
 from __future__ import annotations
