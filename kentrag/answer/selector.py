@@ -98,6 +98,20 @@ def base_classifier(settings: Settings):
             hf_logging.enable_progress_bar()
 
 
+def lay_trained_tensors(model, weights: Path, trained_layers: int) -> None:
+    """Load the shipped tensors (float16) over the base model in float32; ValueError unless they are exactly the
+    top `trained_layers` layers, the pooler and the head."""
+    from safetensors.torch import load_file
+
+    trained = load_file(weights)
+    expected = set(trained_parameter_names(model, trained_layers))
+    if set(trained) != expected:
+        missing, extra = sorted(expected - set(trained)), sorted(set(trained) - expected)
+        raise ValueError(f"{weights} does not hold the top {trained_layers} layers and the head: "
+                         f"missing {missing[:3]}, extra {extra[:3]}")
+    model.load_state_dict({k: v.float() for k, v in trained.items()}, strict=False)
+
+
 def load_tokenizer(settings: Settings):
     """The e5-small tokenizer of the converted base."""
     from transformers import AutoTokenizer
@@ -157,17 +171,9 @@ class AnswerSelector:
         if not weights.exists() or not config_file.exists():
             log.warning("answer selector not loaded: %s or %s is missing", weights, config_file)
             return None
-        from safetensors.torch import load_file
-
         config = SelectorConfig.from_json(config_file.read_text(encoding="utf-8"))
         model = base_classifier(settings)
-        trained = load_file(weights)
-        expected = set(trained_parameter_names(model, config.trained_layers))
-        if set(trained) != expected:
-            missing, extra = sorted(expected - set(trained)), sorted(set(trained) - expected)
-            raise ValueError(f"{weights} does not hold the top {config.trained_layers} layers and the head: "
-                             f"missing {missing[:3]}, extra {extra[:3]}")
-        model.load_state_dict({k: v.float() for k, v in trained.items()}, strict=False)
+        lay_trained_tensors(model, weights, config.trained_layers)
         return cls(model, load_tokenizer(settings), config)
 
     def probabilities(self, question: str, candidates: Sequence[Candidate]) -> np.ndarray:

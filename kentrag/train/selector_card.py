@@ -48,7 +48,7 @@ Pairs by question → sentence language: {pair_counts}.
 Command:
 
     .venv/bin/{command}
-
+{runs_before}
 ## Figures (XQuAD odd articles, within the gold paragraph)
 Top-1: the best-scored sentence holds the answer. AUC: the best sentence's score tells the paragraph with its
 answer sentence from the same paragraph with that sentence deleted. Refusals at the `combined` thresholds.
@@ -79,9 +79,19 @@ def write_model_card(directory: Path, config: SelectorConfig, table: str) -> Non
         seconds=t["seconds"], pairs_per_second=t["pairs_per_second"], command=t["command"],
         pair_counts=", ".join(f"{k} {v}" for k, v in t["pairs_by_language_pair"].items()), table=table,
         thresholds=json.dumps(config.thresholds, indent=1), inference=t["inference_seconds_40_candidates"],
-        precision=t["inference_precision"],
+        precision=t["inference_precision"], runs_before=_runs_before(t.get("runs_before", [])),
     )
     (directory / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+def _runs_before(runs: list[dict]) -> str:
+    """The earlier runs a continued training started from, in order, with their commands."""
+    if not runs:
+        return ""
+    lines = ["", "It continued training from these runs' tensors, in order (each one's output is the next one's "
+             "`--init`):", ""]
+    lines += [f"    .venv/bin/{run['command']}    # {run['pairs']} pairs, {run['seconds']:.0f} s" for run in runs]
+    return "\n".join(lines) + "\n"
 
 
 def _ranges(indices: list[int]) -> str:

@@ -34,6 +34,7 @@ from kentrag.answer.selector import (
     PairEncoder,
     SelectorConfig,
     base_classifier,
+    lay_trained_tensors,
     load_tokenizer,
     pad,
     trained_parameter_names,
@@ -74,6 +75,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--eval-questions", type=int, default=None, help="questions per pair in dev/test (all)")
     parser.add_argument("--bfloat16", choices=("auto", "on", "off"), default="auto",
                         help="bfloat16 autocast (auto: where the CPU computes it natively)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="a trained selector's folder to continue from (same --layers), instead of a fresh head")
     return parser.parse_args(argv)
 
 
@@ -103,15 +106,27 @@ def batch_loss(model, encoder: PairEncoder, pad_id: int, batch: Sequence[Group])
     return loss + torch.stack(listwise).mean()
 
 
+def start_from(model, trained_layers: int, init: Path | None) -> None:
+    """Lay a trained selector's tensors over the model (continued training), else initialise a fresh pooler and
+    head (the converted pooler is all zeros)."""
+    if init is None:
+        for layer in (model.bert.pooler.dense, model.classifier):
+            torch.nn.init.normal_(layer.weight, std=0.02)
+            torch.nn.init.zeros_(layer.bias)
+        return
+    config = SelectorConfig.from_json((init / CONFIG_FILE).read_text(encoding="utf-8"))
+    if config.trained_layers != trained_layers:
+        raise SystemExit(f"--init {init} trained {config.trained_layers} layers, not --layers {trained_layers}")
+    lay_trained_tensors(model, init / WEIGHTS_FILE, trained_layers)
+
+
 def train(model, encoder: PairEncoder, pad_id: int, groups: list[Group], args: argparse.Namespace,
           rng: random.Random) -> dict[str, float]:
     """Fine-tune the top layers and head in place; returns the time and pairs per second."""
     names = set(trained_parameter_names(model, args.layers))
     for name, param in model.named_parameters():
         param.requires_grad = name in names
-    for layer in (model.bert.pooler.dense, model.classifier):  # fresh: the converted pooler is all zeros
-        torch.nn.init.normal_(layer.weight, std=0.02)
-        torch.nn.init.zeros_(layer.bias)
+    start_from(model, args.layers, args.init)
     head = [p for n, p in model.named_parameters() if n in names and not n.startswith("bert.encoder.")]
     layers = [p for n, p in model.named_parameters() if n in names and n.startswith("bert.encoder.")]
     optimizer = torch.optim.AdamW([{"params": layers, "lr": args.lr},
@@ -142,6 +157,15 @@ def train(model, encoder: PairEncoder, pad_id: int, groups: list[Group], args: a
     seconds = time.perf_counter() - start
     return {"seconds": round(seconds, 1), "pairs": pairs, "pairs_per_second": round(pairs / seconds, 2),
             "final_loss": round(smoothed or 0.0, 4)}
+
+
+def earlier_runs(init: Path | None) -> list[dict[str, object]]:
+    """The runs a continued training starts from, oldest first: command, pairs, seconds (none from scratch)."""
+    if init is None:
+        return []
+    before = SelectorConfig.from_json((init / CONFIG_FILE).read_text(encoding="utf-8")).training
+    run = {key: before.get(key) for key in ("command", "pairs", "seconds", "pairs_per_second")}
+    return [*before.get("runs_before", []), run]
 
 
 def use_bfloat16(choice: str) -> bool:
@@ -216,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     split = split_articles(min(n_articles, args.max_articles or n_articles), args.dev_articles)
     groups = training_groups(corpus, split.train, args.max_pairs, rng)
     input_format = InputFormat(max_length=args.max_length)
+    runs_before = earlier_runs(args.init)
     tokenizer = load_tokenizer(settings)
     model = base_classifier(settings)
     stats = train(model, PairEncoder(tokenizer, input_format), tokenizer.pad_token_id, groups, args, rng)
@@ -232,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "batch_size": args.batch_size,
         "command": f"python -m {__spec__.name} " + shlex.join(sys.argv[1:] if argv is None else argv),
         "seed": args.seed, "threads": args.threads, "bfloat16": use_bfloat16(args.bfloat16), **stats,
+        "runs_before": runs_before,
     }
     config = SelectorConfig(trained_layers=args.layers, input_format=input_format, training=training)
     save(model, config, args.out)
