@@ -52,3 +52,15 @@ def test_training_on_a_tiny_slice_writes_a_small_selector_that_loads_and_scores(
                  Candidate("Bu bir deneme cümlesidir.", "Deneme", "Önceki cümle.")]
     probabilities = selector.probabilities("When were the workshops held?", sentences)
     assert probabilities.shape == (2,) and np.isfinite(probabilities).all()
+
+    # Training continues from its tensors with --init (here at learning rate 0: they come out unchanged, where a
+    # fresh head would not), and the card names the run it started from.
+    further = tmp_path / "further"
+    more = [*command[:command.index("--out") + 1], str(further), *command[command.index("--out") + 2:],
+            "--init", str(out), "--seed", "14", "--lr", "0"]
+    done = subprocess.run(more, cwd=PROJECT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    card = (further / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert card.count("selector_training") == 2 and f"--out {out} " in card, card
+    with safe_open(out / WEIGHTS_FILE, "pt") as before, safe_open(further / WEIGHTS_FILE, "pt") as after:
+        assert all(np.array_equal(before.get_tensor(n).numpy(), after.get_tensor(n).numpy()) for n in names)
