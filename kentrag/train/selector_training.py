@@ -106,6 +106,17 @@ def batch_loss(model, encoder: PairEncoder, pad_id: int, batch: Sequence[Group])
     return loss + torch.stack(listwise).mean()
 
 
+def continued_from(init: Path | None, layers: int) -> SelectorConfig | None:
+    """The config of the selector that training continues from (None from scratch), checked before anything loads:
+    it must have trained the same number of top layers."""
+    if init is None:
+        return None
+    config = SelectorConfig.from_json((init / CONFIG_FILE).read_text(encoding="utf-8"))
+    if config.trained_layers != layers:
+        raise SystemExit(f"--init {init} trained {config.trained_layers} layers, not --layers {layers}")
+    return config
+
+
 def start_from(model, trained_layers: int, init: Path | None) -> None:
     """Lay a trained selector's tensors over the model (continued training), else initialise a fresh pooler and
     head (the converted pooler is all zeros)."""
@@ -114,9 +125,6 @@ def start_from(model, trained_layers: int, init: Path | None) -> None:
             torch.nn.init.normal_(layer.weight, std=0.02)
             torch.nn.init.zeros_(layer.bias)
         return
-    config = SelectorConfig.from_json((init / CONFIG_FILE).read_text(encoding="utf-8"))
-    if config.trained_layers != trained_layers:
-        raise SystemExit(f"--init {init} trained {config.trained_layers} layers, not --layers {trained_layers}")
     lay_trained_tensors(model, init / WEIGHTS_FILE, trained_layers)
 
 
@@ -159,13 +167,12 @@ def train(model, encoder: PairEncoder, pad_id: int, groups: list[Group], args: a
             "final_loss": round(smoothed or 0.0, 4)}
 
 
-def earlier_runs(init: Path | None) -> list[dict[str, object]]:
+def earlier_runs(before: SelectorConfig | None) -> list[dict[str, object]]:
     """The runs a continued training starts from, oldest first: command, pairs, seconds (none from scratch)."""
-    if init is None:
+    if before is None:
         return []
-    before = SelectorConfig.from_json((init / CONFIG_FILE).read_text(encoding="utf-8")).training
-    run = {key: before.get(key) for key in ("command", "pairs", "seconds", "pairs_per_second")}
-    return [*before.get("runs_before", []), run]
+    run = {key: before.training.get(key) for key in ("command", "pairs", "seconds", "pairs_per_second")}
+    return [*before.training.get("runs_before", []), run]
 
 
 def use_bfloat16(choice: str) -> bool:
@@ -235,12 +242,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     missing = {a for pair in EVAL_PAIRS for a in pair} - set(languages)
     if missing:
         raise SystemExit(f"--languages must include {', '.join(sorted(missing))} (they are evaluated)")
+    runs_before = earlier_runs(continued_from(args.init, args.layers))
     corpus = load_xquad(args.xquad_dir, languages)
     n_articles = len(next(iter(corpus.values())))
     split = split_articles(min(n_articles, args.max_articles or n_articles), args.dev_articles)
     groups = training_groups(corpus, split.train, args.max_pairs, rng)
     input_format = InputFormat(max_length=args.max_length)
-    runs_before = earlier_runs(args.init)
     tokenizer = load_tokenizer(settings)
     model = base_classifier(settings)
     stats = train(model, PairEncoder(tokenizer, input_format), tokenizer.pad_token_id, groups, args, rng)
