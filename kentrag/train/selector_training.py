@@ -5,8 +5,9 @@
 Trains the top `--layers` encoder layers of e5-small, its pooler and a one-logit head (everything below frozen)
 on even XQuAD articles, with a pointwise (binary cross-entropy) plus a listwise (softmax over each question's
 candidates) loss; writes `selector.safetensors` (those tensors in float16) and `selector.json`; then loads the
-saved selector back, calibrates thresholds on held-out even articles, evaluates on odd articles and writes
-MODEL_CARD.md.
+saved selector back, chooses the cosine weight of its combined score and calibrates thresholds on held-out even
+articles, evaluates on odd articles and writes MODEL_CARD.md. With `--init` and `--epochs 0` it only does the
+latter for a trained selector.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from kentrag.answer.selector import (
     pad,
     trained_parameter_names,
 )
-from kentrag.core.embedding import native_bfloat16, resolve_model_path
-from kentrag.core.settings import DEFAULT_MODEL, Settings
+from kentrag.core.embedding import native_bfloat16
+from kentrag.core.settings import Settings
 from kentrag.train.selector_card import write_model_card
 from kentrag.train.selector_data import (
     EVAL_PAIRS,
@@ -51,7 +52,7 @@ from kentrag.train.selector_data import (
     split_articles,
     training_groups,
 )
-from kentrag.train.selector_eval import calibrate, metrics, refusals, results_table, score_groups
+from kentrag.train.selector_eval import evaluate, results_table
 
 HEAD_LR_FACTOR = 10.0  # the fresh pooler and head learn faster than the pretrained layers
 WARMUP = 0.05
@@ -203,34 +204,6 @@ def inference_seconds(selector: AnswerSelector, group: Group, n: int = 40) -> fl
     return round(float(np.median(times)), 3)
 
 
-def evaluate(selector: AnswerSelector, settings: Settings, corpus, split, args) -> tuple[dict, dict]:
-    """Thresholds calibrated on dev (even) articles, then metrics and refusals on test (odd) articles."""
-    from sentence_transformers import SentenceTransformer
-
-    embedder = SentenceTransformer(resolve_model_path(settings.with_overrides(embedding_model=DEFAULT_MODEL)),
-                                   device="cpu")
-    dev = evaluation_groups(corpus, split.dev, args.eval_questions)
-    dev_scored = {(a, b): score_groups(selector, embedder, groups, f"dev {a}→{b}") for (a, b), groups in dev.items()}
-    thresholds: dict[str, dict[str, float]] = {"probability": {}, "combined": {}}
-    pooled = calibrate([s for scored in dev_scored.values() for s in scored])
-    for (a, b), scored in dev_scored.items():
-        for kind, value in calibrate(scored).items():
-            if kind in thresholds:
-                thresholds[kind][f"{a}-{b}"] = round(value, 4)
-    for kind in thresholds:
-        thresholds[kind]["default"] = round(pooled[kind], 4)
-    results = {}
-    for (a, b), groups in evaluation_groups(corpus, split.test, args.eval_questions).items():
-        scored = score_groups(selector, embedder, groups, f"test {a}→{b}")
-        key = f"{a}-{b}"
-        results[f"{a}→{b}"] = {
-            "questions": len(groups),
-            "metrics": metrics(scored),
-            "refusals": {kind: refusals(scored, kind, thresholds[kind][key]) for kind in thresholds},
-        }
-    return thresholds, results
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -274,18 +247,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     selector = AnswerSelector.load(settings, args.out)
     assert selector is not None
     start = time.perf_counter()
-    thresholds, results = evaluate(selector, settings, corpus, split, args)
+    weight, thresholds, results = evaluate(selector, settings, corpus, split, args.eval_questions)
     training["eval_seconds"] = round(time.perf_counter() - start, 1)
     sample = evaluation_groups(corpus, split.test, 1)[("en", "en")][0]
     training["inference_seconds_40_candidates"] = inference_seconds(selector, sample)
     training["inference_precision"] = "float32"
-    config = SelectorConfig(trained_layers=args.layers, input_format=input_format, thresholds=thresholds,
-                            training={**training, "results": results})
+    config = SelectorConfig(trained_layers=args.layers, input_format=input_format, cosine_weight=weight,
+                            thresholds=thresholds, training={**training, "results": results})
     (args.out / CONFIG_FILE).write_text(config.to_json(), encoding="utf-8")
     write_model_card(args.out, config, results_table(results))
     print(results_table(results))
-    print(json.dumps({"thresholds": thresholds, **{k: training[k] for k in ("seconds", "pairs", "pairs_per_second",
-                      "eval_seconds", "inference_seconds_40_candidates")}}, indent=1))
+    figures = ("seconds", "pairs", "pairs_per_second", "eval_seconds", "inference_seconds_40_candidates")
+    print(json.dumps({"cosine_weight": weight, "thresholds": thresholds, **{k: training[k] for k in figures}},
+                     indent=1))
 
 
 if __name__ == "__main__":

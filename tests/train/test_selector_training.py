@@ -12,6 +12,7 @@ import pytest
 
 from kentrag.answer.selector import CONFIG_FILE, WEIGHTS_FILE, AnswerSelector, Candidate, SelectorConfig
 from kentrag.core.settings import Settings
+from kentrag.train.selector_eval import COSINE_WEIGHTS
 
 pytestmark = pytest.mark.slow
 
@@ -64,3 +65,18 @@ def test_training_on_a_tiny_slice_writes_a_small_selector_that_loads_and_scores(
     assert card.count("selector_training") == 2 and f"--out {out} " in card, card
     with safe_open(out / WEIGHTS_FILE, "pt") as before, safe_open(further / WEIGHTS_FILE, "pt") as after:
         assert all(np.array_equal(before.get_tensor(n).numpy(), after.get_tensor(n).numpy()) for n in names)
+
+    # Choosing its cosine weight and thresholds again, without training, rewrites its config and card only.
+    weights_before = (further / WEIGHTS_FILE).read_bytes()
+    again = [sys.executable, "-m", "kentrag.train.selector_calibration", "--xquad-dir", str(XQUAD),
+             "--selector", str(further), "--eval-questions", "4", "--threads", "1"]
+    done = subprocess.run(again, cwd=PROJECT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| tr→en" in done.stdout
+    recalibrated = SelectorConfig.from_json((further / CONFIG_FILE).read_text(encoding="utf-8"))
+    assert recalibrated.cosine_weight in COSINE_WEIGHTS
+    assert set(recalibrated.thresholds["combined"]) == {"tr-tr", "en-en", "tr-en", "en-tr", "default"}
+    assert recalibrated.training["seed"] == 14 and "--init" in recalibrated.training["command"]  # its training kept
+    card = (further / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "selector_calibration" in card and f"--selector {further}" in card, card
+    assert (further / WEIGHTS_FILE).read_bytes() == weights_before
