@@ -70,17 +70,18 @@ def test_eval_json_meets_thresholds(run) -> None:
         assert key in report
     assert report["n"] >= 40
     # Thresholds a little below what the current system measures (README "Evaluation"); raise as it improves.
-    assert report["hit@1"] >= 0.57
+    assert report["hit@1"] >= 0.59
     assert report["hit@5"] >= 0.8
     assert report["mrr@10"] >= 0.64
     # A further quote must score within 0.2 of the lead (kentrag.answer.extractive), passages run on to their
-    # sentence's end (index.sentence_ends): 0.709, 0.590, 50 words here.
+    # sentence's end (index.sentence_ends): 0.709, 0.597, 49 words here.
     assert report["answer_match"] >= 0.68
     assert report["citation_precision"] >= 0.55
     assert report["answer_words"] <= 60
     assert report["refusal_accuracy"] >= 0.78
-    # Selector run 2 measures 0.583 and 0.073 (4 of 55; issue 17's goal is 0.05): BENCHMARKS.md "Answers".
-    assert report["refused_near_miss"] >= 0.5 and report["wrongly_refused"] <= 0.08
+    # Selector run 2 at cosine weight 6 measures 0.542 and 0.036 (2 of 55; issue 17's goal is 0.05):
+    # BENCHMARKS.md "The cosine weight".
+    assert report["refused_near_miss"] >= 0.5 and report["wrongly_refused"] <= 0.05
     assert report["answer_language_match"] >= 0.9
     assert report["splits"]["cross_lingual"]["hit@5"] >= 0.68
     assert report["splits"]["near-miss"]["n"] >= 15

@@ -21,9 +21,9 @@ from kentrag.core.types import Passage, Quote
 MAX_QUOTES = 3
 # A further quote must score within this margin of the best one. Without the selector (e5 cosine + overlap):
 QUOTE_MARGIN = 0.035
-# With it (probability + 2 × cosine + overlap), besides passing its threshold: passing alone let 2-3 quotes through
-# where one held the answer (eval set: citation precision 0.456, answer match 0.709, median 75 words; with this
-# margin 0.566, 0.691, 50 words; 0.1: 0.585, 0.673; 0.3: 0.538, 0.691; BENCHMARKS.md "Answers").
+# With it (its combined score + overlap), besides passing its threshold: passing alone let 2-3 quotes through
+# where one held the answer (eval set, cosine weight 2: citation precision 0.456, answer match 0.709, median 75
+# words; with this margin 0.566, 0.691, 50 words; 0.1: 0.585, 0.673; 0.3: 0.538, 0.691; BENCHMARKS.md "Answers").
 SELECTOR_QUOTE_MARGIN = 0.2
 
 
