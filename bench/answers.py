@@ -52,11 +52,12 @@ SMOKE_ARTICLES, SMOKE_QUESTIONS, SMOKE_NEAR_MISSES = 2, 6, 3
 
 
 def shipped_selector() -> dict[str, object]:
-    """Which selector the figures are made with: its trained layers, training command and weights' hash."""
+    """Which selector the figures are made with: its trained layers, cosine weight, training command and weights'
+    hash."""
     config = SelectorConfig.from_json((SHIPPED_DIR / CONFIG_FILE).read_text(encoding="utf-8"))
     weights = hashlib.sha256((SHIPPED_DIR / WEIGHTS_FILE).read_bytes()).hexdigest()[:12]
-    return {"trained_layers": config.trained_layers, "command": config.training.get("command"),
-            "weights_sha256": weights}
+    return {"trained_layers": config.trained_layers, "cosine_weight": config.cosine_weight,
+            "command": config.training.get("command"), "weights_sha256": weights}
 
 
 def paragraphs_of(language: str, articles: tuple[int, ...]) -> list[Paragraph]:
@@ -148,8 +149,8 @@ def print_report(summary: dict, selector: dict[str, object]) -> None:
     counts = summary[PAIRS[0]]["selector on"]
     print(f"\n### Answers on XQuAD odd articles ({counts['answerable']} answerable questions, "
           f"{counts['near misses']} near misses and as many off-topic questions per pair)\n")
-    print(f"selector: {selector['trained_layers']} trained layers, weights {selector['weights_sha256']}, "
-          f"`{selector['command']}`\n")
+    print(f"selector: {selector['trained_layers']} trained layers, cosine weight {selector['cosine_weight']:g}, "
+          f"weights {selector['weights_sha256']}, `{selector['command']}`\n")
     rows = [[pair, method, *(scores[s] for s in SCORES)] for pair in PAIRS for method, scores in summary[pair].items()]
     print(markdown_table(["pair", "method", *SCORES], rows))
 
