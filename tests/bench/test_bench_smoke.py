@@ -100,7 +100,8 @@ def test_answers_smoke_prints_both_methods_for_every_pair(capsys: pytest.Capture
     out = capsys.readouterr().out
     assert ("### Answers on XQuAD odd articles (6 answerable questions, 3 near misses and as many off-topic "
             "questions per pair)") in out
-    assert re.search(r"selector: \d+ trained layers, weights [0-9a-f]{12}, `.*selector_training.*`", out)
+    assert re.search(r"selector: \d+ trained layers, cosine weight [\d.]+, weights [0-9a-f]{12}, "
+                     r"`.*selector_training.*`", out)
     for pair in ("tr→tr", "en→en", "tr→en", "en→tr"):
         rows = _table_rows(out, pair + " ")
         assert [row[1] for row in rows] == ["selector off", "selector on"]
