@@ -70,12 +70,12 @@ def test_eval_json_meets_thresholds(run) -> None:
         assert key in report
     assert report["n"] >= 40
     # Thresholds a little below what the current system measures (README "Evaluation"); raise as it improves.
-    assert report["hit@1"] >= 0.59
+    assert report["hit@1"] >= 0.62
     assert report["hit@5"] >= 0.8
     assert report["mrr@10"] >= 0.64
     # A further quote must score within 0.2 of the lead (kentrag.answer.extractive), passages run on to their
-    # sentence's end (index.sentence_ends): 0.709, 0.597, 49 words here.
-    assert report["answer_match"] >= 0.68
+    # sentence's end (index.sentence_ends), sentences ranked above their pair's threshold: 0.727, 0.608, 51 words.
+    assert report["answer_match"] >= 0.7
     assert report["citation_precision"] >= 0.55
     assert report["answer_words"] <= 60
     assert report["refusal_accuracy"] >= 0.78

@@ -12,7 +12,7 @@ import pytest
 from kentrag.answer.base import GenerationRequest
 from kentrag.answer.extractive import ExtractiveGenerator
 from kentrag.answer.quotes import normalised, shown
-from kentrag.answer.ranking import SentenceRanker
+from kentrag.answer.ranking import OVERLAP_WEIGHT, SentenceRanker
 from kentrag.core.sentences import sentence_spans
 from kentrag.core.texts import phrase
 
@@ -184,6 +184,23 @@ def test_an_english_question_on_a_turkish_document_is_answered_in_english(assist
     # The sentence is longer than a chunk, which stops at "kapsamında,": the whole sentence is quoted, not half.
     assert answer.citations[0].quote.endswith("Uzman Konferansı” düzenlenmiştir."), answer.citations[0].quote
     assert_readable(answer)
+
+
+def test_sentences_in_either_language_compete_by_how_far_they_pass_their_threshold(assistant) -> None:
+    # e5 cosines run higher within a language: by raw combined score two Turkish sentences on Turkey's own
+    # smart-city presentations came before the English one naming Rijeka's projects; above their own language
+    # pair's threshold, the English one leads.
+    question = "Rijeka, Seul'deki akıllı şehir etkinliğinde hangi projeleri tanıttı?"
+    answer = assistant.ask(question)
+    assert answer.found and answer.language == "tr", answer.text
+    assert answer.citations[0].passage.language == "en" and "iURBAN" in answer.citations[0].quote, answer.text
+    assert_well_cited(answer)
+    ranking = assistant.ranker.rank(question, assistant.retrieve(question))
+    selector = assistant.ranker.selector
+    for sentence in ranking.sentences:
+        combined = selector.combined(np.array([sentence.probability]), np.array([sentence.cosine]))[0]
+        above = combined - selector.threshold("tr", sentence.passage.language)
+        assert sentence.score == pytest.approx(above + OVERLAP_WEIGHT * sentence.overlap, abs=1e-5)
 
 
 def test_overlapping_chunks_never_give_the_same_quote_twice(assistant) -> None:
