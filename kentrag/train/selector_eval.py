@@ -82,7 +82,8 @@ def choose_cosine_weight(dev: dict[tuple[str, str], Sequence[ScoredGroup]],
                          weights: Sequence[float] = COSINE_WEIGHTS) -> float:
     """The weight that does the selector's two jobs best on dev, averaged over language pairs: picking an answer
     sentence first (top-1) plus refusing near misses at the thresholds calibrated with it (ties: the smallest).
-    Top-1 alone keeps rising on dev with the weight while near misses refused fall (BENCHMARKS.md "Answers")."""
+    Top-1 alone keeps rising on dev with the weight while near misses refused fall (BENCHMARKS.md "The cosine
+    weight")."""
 
     def merit(weight: float) -> float:
         values = []

@@ -6,8 +6,8 @@ Trains the top `--layers` encoder layers of e5-small, its pooler and a one-logit
 on even XQuAD articles, with a pointwise (binary cross-entropy) plus a listwise (softmax over each question's
 candidates) loss; writes `selector.safetensors` (those tensors in float16) and `selector.json`; then loads the
 saved selector back, chooses the cosine weight of its combined score and calibrates thresholds on held-out even
-articles, evaluates on odd articles and writes MODEL_CARD.md. With `--init` and `--epochs 0` it only does the
-latter for a trained selector.
+articles, evaluates on odd articles and writes MODEL_CARD.md (kentrag.train.selector_calibration does only the
+latter, for a selector already trained).
 """
 
 from __future__ import annotations
