@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from kentrag.core.language import is_stopword, turkish_casefold
-from kentrag.core.sentences import ends_with_abbreviation, sentence_spans
+from kentrag.core.sentences import LIST_ITEM, ends_with_abbreviation, introduces_list, sentence_spans
 
 # Markdown strong emphasis (any **, and __ around words: "__init__" or "window.__x" stay), heading marks (#) at
 # the start of a line.
@@ -39,10 +39,14 @@ def shown(text: str) -> str:
     lines = [_SPACE.sub(" ", line).strip() for line in _LINE_BREAK.split(unmarked(text).strip())]
     result = ""
     for line in filter(None, lines):
+        bullet = LIST_ITEM.match(line)
+        if bullet and line[:1] in "-*•–":
+            line = line[bullet.end():]  # a bullet is markup; an item number is text
         if result:
-            result += " " if _runs_on(result, line) else " — "
+            result += "; " if bullet and result[-1] != ":" else " " if _runs_on(result, line) else " — "
         result += line
     return result
+
 
 
 def normalised(text: str) -> str:
@@ -97,12 +101,14 @@ def _heading_like(line: str) -> bool:
 
 def cut_off(text: str, start: int, end: int) -> bool:
     """Whether the sentence at [start, end) was cut by the end of its chunk: it ends the chunk at an abbreviation
-    ("… Yardımcısı Dr."), or is a heading-like line whose sentence is in the next chunk ("B40 Festival Bus will").
+    ("… Yardımcısı Dr."), introduces with a colon a list that is in the next chunk, or is a heading-like line whose
+    sentence is in the next chunk ("B40 Festival Bus will").
     A chunk that ends at a comma ends a clause, which is quoted (retrieval runs such a passage on to its sentence's
     end when the document's next chunk meets it: index.sentence_ends)."""
     if end < len(text.rstrip()):
         return False
-    return ends_with_abbreviation(text[:end]) or (text[:start].endswith("\n") and _heading_like(text[start:end]))
+    return ends_with_abbreviation(text[:end]) or introduces_list(text[:end]) or (text[:start].endswith("\n")
+                                                                 and _heading_like(text[start:end]))
 
 
 def distinct(texts: Sequence[str]) -> list[int]:

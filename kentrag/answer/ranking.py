@@ -20,7 +20,7 @@ from kentrag.answer.answer_kinds import asked_kind, holds_kind
 from kentrag.answer.quotes import cut_off, depends_on_heading, distinct, heading_start, shown, whole_sentences
 from kentrag.answer.selector import AnswerSelector, Candidate
 from kentrag.core.language import is_stopword, keyword_tokens, tokenize_words
-from kentrag.core.sentences import sentence_spans
+from kentrag.core.sentences import list_end, sentence_spans
 from kentrag.core.types import Passage, Retrieval
 
 PASSAGES_READ = 5
@@ -94,7 +94,8 @@ class Quotable:
 def passage_sentences(passage: Passage) -> list[Quotable]:
     """The whole sentences of a passage that may be quoted: not one the chunk's end cut off, not a heading (a
     short line above a blank line and a sentence: that sentence's context). A sentence that depends on its
-    heading is quoted from the heading on; the context is the heading, else the sentence before."""
+    heading is quoted from the heading on, one that introduces a list with its items; the context is the heading,
+    else the sentence before."""
     text = passage.text
     sentences = whole_sentences(text)
     by_start = {start: (end, spans) for start, end, spans in sentences}
@@ -110,8 +111,18 @@ def passage_sentences(passage: Passage) -> list[Quotable]:
         else:
             context = text[heading:start] if heading is not None else text[slice(*sentences[n - 1][:2])] if n else ""
             quotable.append(Quotable(start, start, end, spans, context))
-    return [q for q in quotable
+    return [with_list(text, sentences, q) for q in quotable
             if q.sentence_start not in headings and not cut_off(text, q.sentence_start, q.end)]
+
+
+def with_list(text: str, sentences: Sequence[tuple[int, int, tuple[int, ...]]], quotable: Quotable) -> Quotable:
+    """A sentence that introduces a list with a colon, quoted with the list's items (quotes.list_end): alone it
+    says only that there is a list ("… four pillars of creating a super app which are as follows:")."""
+    end = list_end(text, quotable.end)
+    if end is None:
+        return quotable
+    items = tuple(i for start, stop, spans in sentences if quotable.end <= start and stop <= end for i in spans)
+    return replace(quotable, end=end, spans=quotable.spans + items)
 
 
 def reordered(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> tuple[Passage, ...]:

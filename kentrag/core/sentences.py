@@ -23,6 +23,10 @@ MONTHS = frozenset((
     "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 ))
 MIN_SENTENCE_CHARS = 12
+# A list item's line: a bullet (- * • –) or an item number or letter ("1.", "2)", "3-", "a)") before its text.
+LIST_ITEM = re.compile(r"[ \t]*(?:[-*•–][ \t]+|\d{1,2}[.)-][ \t]+|[a-zçğıöşü]\)[ \t]+)(?=\S)")
+# A list introduced by a colon is quoted with this many of its items at most.
+LIST_ITEMS_QUOTED = 10
 
 
 def ends_with_abbreviation(text: str) -> bool:
@@ -63,3 +67,25 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def sentence_texts(text: str) -> list[str]:
     """The sentences of a chunk as strings (ingest embeds each one); the whole text when none is long enough."""
     return [text[start:end] for start, end in sentence_spans(text)] or [text]
+
+
+def introduces_list(text: str) -> bool:
+    """Whether text ends with a colon (markdown emphasis aside): what follows is a list, or an answer."""
+    return text.rstrip(" \t\n*_").endswith(":")
+
+
+def list_end(text: str, end: int) -> int | None:
+    """Where the list ends that the sentence ending at `end` introduces with a colon ("… four pillars of creating
+    a super app which are as follows:" / "- 1- Technology Partner" / "- 2- …"): the end of its last item line
+    (LIST_ITEMS_QUOTED at most; blank lines between items allowed), or None when no list follows."""
+    if not introduces_list(text[:end]):
+        return None
+    last, items = None, 0
+    for line in re.finditer(r"[^\n]*", text[end:]):
+        if line.start() == 0 or not line.group().strip():
+            continue  # the rest of the colon's line; blank lines
+        if not LIST_ITEM.match(line.group()) or items == LIST_ITEMS_QUOTED:
+            break
+        items += 1
+        last = end + line.start() + len(line.group().rstrip())
+    return last

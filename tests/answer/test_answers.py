@@ -186,6 +186,23 @@ def test_an_english_question_on_a_turkish_document_is_answered_in_english(assist
     assert_readable(answer)
 
 
+@pytest.mark.parametrize("question", ["Süper uygulama oluşturmanın dört temel ayağı nedir?",
+                                      "What steps of the transition to a smart city strategy were discussed?"])
+def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(assistant, question: str) -> None:
+    # Alone, "… four pillars of creating a super app which are as follows:" says only that there is a list; its
+    # chunk ends at the colon, so the passage runs on through the items in the next chunk.
+    answer = assistant.ask(question)
+    assert answer.found, answer.text
+    lead = answer.citations[0].quote
+    items = (["Technology Partner", "Mini Application Development Partner", "Management Organization",
+              "Marketing Resources"] if "Süper" in question else
+             ["Literature review", "Current situation analysis", "Determining the smart city vision",
+              "information technology architecture"])
+    assert all(item in lead for item in items), answer.text
+    assert_well_cited(answer)
+    assert_readable(answer)
+
+
 def test_sentences_in_either_language_compete_by_how_far_they_pass_their_threshold(assistant) -> None:
     # e5 cosines run higher within a language: by raw combined score two Turkish sentences on Turkey's own
     # smart-city presentations came before the English one naming Rijeka's projects; above their own language

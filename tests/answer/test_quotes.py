@@ -31,6 +31,14 @@ def test_shown_quotes_have_no_markdown_markup_and_one_line() -> None:
     assert shown("window.__xss=2 and snake_case_name") == "window.__xss=2 and snake_case_name"
 
 
+def test_a_list_is_shown_on_one_line_without_its_bullets() -> None:
+    assert shown("four pillars as follows:\n\n- 1- Technology Partner\n- 2- Management Organization") == \
+        "four pillars as follows: 1- Technology Partner; 2- Management Organization"
+    assert shown("4 steps were discussed:\n1. Literature review\n2. Current situation analysis") == \
+        "4 steps were discussed: 1. Literature review; 2. Current situation analysis"
+    assert shown("Katılımcılar:\n• İzmir\n• İstanbul") == "Katılımcılar: İzmir; İstanbul"
+
+
 def test_a_heading_and_its_sentence_read_as_one() -> None:
     assert shown(B40[:B40.index("Network.") + 8]).startswith(
         "B40 Young City Representatives Summit will be planned to host in Istanbul between August 22nd - 27th")

@@ -31,6 +31,20 @@ def test_candidates_are_whole_sentences_with_their_heading_and_context() -> None
     ]  # no heading alone, nothing cut at "Dr." by the chunk's end
 
 
+PILLARS = ("The super app was discussed. It was indicated that there are four pillars of creating a super app "
+           "which are as follows:\n\n- 1- Technology Partner\n- 2- Mini Application Development Partner\n"
+           "- 3- Management Organization\n\nThe importance of revenue channels was also emphasized.")
+
+
+def test_a_sentence_that_introduces_a_list_is_quoted_with_its_items() -> None:
+    quoted = [shown(PILLARS[q.start:q.end]) for q in passage_sentences(passage(PILLARS))]
+    assert ("It was indicated that there are four pillars of creating a super app which are as follows: "
+            "1- Technology Partner; 2- Mini Application Development Partner; 3- Management Organization") in quoted
+    assert quoted[0] == "The super app was discussed." and quoted[-1].startswith("The importance of revenue")
+    cut = PILLARS[:PILLARS.index("- 1-")].rstrip()  # the chunk ends at the colon: its list is in the next chunk
+    assert [shown(cut[q.start:q.end]) for q in passage_sentences(passage(cut))] == ["The super app was discussed."]
+
+
 def test_passages_are_ordered_by_their_best_sentence() -> None:
     first, second, third = passage(chunk_id="a"), passage(chunk_id="b"), passage(chunk_id="c")
     sentences = [Sentence(second, 0, 5, "x", score=2.5), Sentence(first, 0, 5, "y", score=2.0),

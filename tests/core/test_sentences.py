@@ -2,7 +2,7 @@
 
 import pytest
 
-from kentrag.core.sentences import sentence_spans
+from kentrag.core.sentences import LIST_ITEMS_QUOTED, list_end, sentence_spans
 
 pytestmark = pytest.mark.fast
 
@@ -58,3 +58,16 @@ def test_abbreviations_inside_a_sentence_in_both_languages() -> None:
         "Prof. Joengo Kim spoke at No. 5 St. James Street.",
         "Sn. Akın KISA katıldı.",
     ]
+
+
+def test_the_end_of_the_list_a_colon_introduces() -> None:
+    text = ("Four pillars are as follows:\n\n- 1- Technology Partner\n- 2- Marketing Resources\n\n"
+            "The importance of revenue was emphasized.\n- not an item of that list")
+    colon = text.index(":") + 1
+    assert text[:list_end(text, colon)].endswith("- 2- Marketing Resources")
+    steps = "Steps:\n1. Literature review\n2) Analysis\nb) Roadmap\n20-25 June was the date."
+    assert steps[:list_end(steps, len("Steps:"))].endswith("b) Roadmap")
+    assert list_end("No list follows:\nA sentence.", len("No list follows:")) is None
+    assert list_end("Not a colon.\n- an item", len("Not a colon.")) is None
+    many = "Cities:" + "".join(f"\n- City {n}" for n in range(LIST_ITEMS_QUOTED + 5))
+    assert many[:list_end(many, len("Cities:"))].endswith(f"City {LIST_ITEMS_QUOTED - 1}")

@@ -50,3 +50,19 @@ def test_whole_sentences_headings_paragraph_breaks_and_other_documents_are_left_
     assert run_on(chunk(0, cut, 0), chunk(cut + 3, len(DOCUMENT), 1)) is None  # a gap that may be a paragraph break
     assert not ends_inside_a_sentence("Smart Cities and Digital Transformation Working Group")  # a heading
     assert ends_inside_a_sentence("Participants were A (Kosovo), B (Moldova),")
+
+
+def test_a_chunk_that_ends_with_a_colon_runs_on_through_the_list_in_the_next_chunk() -> None:
+    text = ("It was indicated that there are four pillars which are as follows:\n\n- 1- Technology Partner\n"
+            "- 2- Management Organization\n\nThe importance of revenue channels was also emphasized.")
+    colon = text.index(":") + 1
+
+    def part(start: int, end: int, index: int) -> Passage:
+        return Passage(chunk_id("b40.txt", "c0ffee" * 2, index), "b40.txt", "B40", "s", "en", text[start:end], start,
+                       end)
+
+    longer = run_on(part(0, colon, 0), part(colon - 30, len(text), 1))  # overlapping chunks keep the line breaks
+    assert longer is not None and longer.text == text[:text.index("Organization") + len("Organization")]
+    text = "The decision was as follows:\n\nThe protocol was approved by both councils."
+    colon = text.index(":") + 1
+    assert run_on(part(0, colon, 0), part(colon - 10, len(text), 1)) is None  # no list follows the colon
