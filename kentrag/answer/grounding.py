@@ -10,13 +10,13 @@ Taşkent/Tashkent counts).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kentrag.answer.base import GenerationRequest, Piece
-from kentrag.core.language import PREFIX_LENGTH, is_stopword, keyword_tokens, turkish_casefold
-from kentrag.core.sentences import ends_with_abbreviation, sentence_spans
+from kentrag.answer.names import fold, folded_words, holds, proper_names
+from kentrag.core.language import keyword_tokens
+from kentrag.core.sentences import sentence_spans
 from kentrag.core.texts import every_language, phrase
 from kentrag.core.types import Passage
 
@@ -42,15 +42,6 @@ MIN_LOOP_CLAIM = 12
 
 # A number, its thousands or decimal separators included ("40,000", "12.8"); "20-25" is two numbers.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# A word (group 1), with the suffix Turkish puts after an apostrophe on a proper name ("Taşkent'te").
-_WORD = re.compile(r"([^\W\d_][^\W_]*)(?:['’][^\W\d_]+)?")
-# What may stand between a sentence's end and its first word.
-_OPENING = " \t\n\"'“”‘’«»()[]*-–—"
-_MONTHS = dict(zip(
-    ("ocak", "subat", "mart", "nisan", "mayis", "haziran", "temmuz", "agustos", "eylul", "ekim", "kasim", "aralik"),
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-     "december"),
-))
 
 
 def messages(request: GenerationRequest, sentences: Sequence[str]) -> list[dict[str, str]]:
@@ -159,47 +150,12 @@ def unsupported_facts(answer: str, sentences: Sequence[str]) -> list[str]:
     """The numbers and proper names of an answer that the sentences do not hold, as the answer writes them."""
     source = " ".join(sentences)
     numbers = {_digits(number) for number in _NUMBER.findall(source)}
-    words = {fold(match.group(1)) for match in _WORD.finditer(source)}
+    words = folded_words(source)
     missing = [number for number in _NUMBER.findall(answer) if _digits(number) not in numbers]
-    missing += [name for name in proper_names(answer) if not _holds(words, fold(name))]
+    missing += [name for name in proper_names(answer) if not holds(words, fold(name))]
     return list(dict.fromkeys(missing))
 
 
 def _digits(number: str) -> str:
     """A number as numbers are compared: its digits alone (40,000 = 40.000; 12.8 = 12,8)."""
     return re.sub(r"\D", "", number)
-
-
-def proper_names(text: str) -> list[str]:
-    """The capitalised words of a text that do not open a sentence, and those that do but take a Turkish suffix
-    after an apostrophe ("Ankara'da"); without that suffix."""
-    names = []
-    for match in _WORD.finditer(text):
-        word = match.group(1)
-        if len(word) < 2 or not word[0].isupper():
-            continue
-        suffixed = match.end(1) < match.end() and not is_stopword(word)  # not "It's"
-        if suffixed or not _opens_sentence(text, match.start()):
-            names.append(word)
-    return names
-
-
-def _opens_sentence(text: str, start: int) -> bool:
-    """Whether the word at `start` is the first of a sentence (not one after "Dr.")."""
-    before = text[:start].rstrip(_OPENING)
-    return not before or (before[-1] in ".!?…" and not ends_with_abbreviation(before))
-
-
-def fold(word: str) -> str:
-    """A word as names are compared: casefolded (Turkish-aware) into Latin letters without marks, sh and ch as s
-    and c (Taşkent = Tashkent, İmamoğlu = Imamoglu), a Turkish month as its English name (Haziran = June)."""
-    decomposed = unicodedata.normalize("NFKD", turkish_casefold(word).replace("ı", "i"))
-    latin = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("sh", "s").replace("ch", "c")
-    return _MONTHS.get(latin, latin)
-
-
-def _holds(words: set[str], name: str) -> bool:
-    """Whether folded words hold a folded name: as one of them, or as the first PREFIX_LENGTH letters of one (a
-    Turkish suffix written without an apostrophe, on either side)."""
-    stem = name[:PREFIX_LENGTH]
-    return name in words or (len(stem) == PREFIX_LENGTH and any(word.startswith(stem) for word in words))

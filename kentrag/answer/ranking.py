@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kentrag.answer.answer_kinds import asked_kind, holds_kind
+from kentrag.answer.names import asked_names, folded_words, resembles
 from kentrag.answer.quotes import cut_off, depends_on_heading, distinct, heading_start, shown, whole_sentences
 from kentrag.answer.selector import AnswerSelector, Candidate
 from kentrag.core.language import is_stopword, keyword_tokens, tokenize_words
@@ -125,6 +126,19 @@ def with_list(text: str, sentences: Sequence[tuple[int, int, tuple[int, ...]]], 
     return replace(quotable, end=end, spans=quotable.spans + items)
 
 
+def unnamed_documents(question: str, passages: Sequence[Passage]) -> frozenset[str]:
+    """The documents of the passages that mention none of the names the question asks about (names.asked_names)
+    in their title or retrieved passages: their sentences answer another subject's question ("When was the expert
+    conference in Tashkent held?" / a date of a programme in Istanbul)."""
+    names = asked_names(question)
+    if not names:
+        return frozenset()
+    words: dict[str, set[str]] = {}
+    for passage in passages:
+        words.setdefault(passage.doc_id, folded_words(passage.title)).update(folded_words(passage.text))
+    return frozenset(doc for doc, held in words.items() if not any(resembles(held, name) for name in names))
+
+
 def reordered(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> tuple[Passage, ...]:
     """The passages ordered by their best sentence's score; passages without a scored sentence after them, in
     retrieval order."""
@@ -146,7 +160,8 @@ class SentenceRanker:
         selector, the passages re-ordered by their best sentence."""
         candidates = self._candidates(retrieval)
         keep = distinct([c.text for c in candidates])
-        scored = self._scored(question, retrieval.language, [candidates[i] for i in keep])
+        unnamed = unnamed_documents(question, retrieval.passages) if self.selector else frozenset()
+        scored = self._scored(question, retrieval.language, [candidates[i] for i in keep], unnamed)
         ranked = tuple(sorted(scored, key=lambda s: s.score, reverse=True))
         passages = reordered(retrieval.passages, ranked) if self.selector else retrieval.passages
         return Ranking(passages, ranked)
@@ -180,12 +195,15 @@ class SentenceRanker:
         vectors = self.embedding.get_text_embedding_batch(texts) if texts else []
         return np.asarray(vectors, dtype=np.float32)
 
-    def _scored(self, question: str, language: str, candidates: list[Sentence]) -> list[Sentence]:
+    def _scored(self, question: str, language: str, candidates: list[Sentence],
+                unnamed: frozenset[str] = frozenset()) -> list[Sentence]:
         """The candidates with their scores: e5 cosine + keyword overlap; with the selector, the SELECTOR_READS
         best of them by that score, scored instead by how far their combined score lies above their language
         pair's threshold, + keyword overlap. e5 cosines run higher within a language than across, so raw combined
         scores would rank a sentence in the question's language above a better one in the other; each pair's
-        threshold refuses the same share of answerable dev paragraphs, which makes the distances comparable."""
+        threshold refuses the same share of answerable dev paragraphs, which makes the distances comparable. A
+        sentence passes when it lies far enough above, holds the kind of answer asked for (a date, a count, a sum)
+        and its document is not among the `unnamed` ones."""
         by_e5 = [replace(c, score=c.cosine + OVERLAP_WEIGHT * c.overlap) for c in candidates]
         if self.selector is None or not candidates:
             return by_e5
@@ -198,5 +216,6 @@ class SentenceRanker:
         for c, p, s in zip(candidates, probabilities, combined):
             above = float(s) - self.selector.threshold(language, c.passage.language)
             scored.append(replace(c, probability=float(p), score=above + OVERLAP_WEIGHT * c.overlap,
-                                  passes=above >= THRESHOLD_MARGIN and holds_kind(kind, c.quote)))
+                                  passes=above >= THRESHOLD_MARGIN and holds_kind(kind, c.quote)
+                                  and c.passage.doc_id not in unnamed))
         return scored

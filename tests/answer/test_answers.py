@@ -177,6 +177,16 @@ def test_a_near_miss_is_refused_with_its_related_passages(assistant, question: s
     assert payload["related"][0]["doc_id"] == IZMIR and payload["related"][0]["support"] is not None
 
 
+def test_a_document_that_never_names_what_is_asked_about_does_not_answer(assistant) -> None:
+    # The TDBB programme in Istanbul had "13 experts from 7 different countries"; the Tashkent conference's
+    # document gives no count, and the TDBB document never names Tashkent.
+    tashkent = assistant.ask("Taşkent'teki konferansa kaç ülkeden uzman katıldı?")
+    assert not tashkent.found and tashkent.related, tashkent.text
+    tdbb = assistant.ask("TDBB programına kaç ülkeden uzman katıldı?")
+    assert tdbb.found and "7 different countries" in tdbb.citations[0].quote, tdbb.text
+    assert_well_cited(tdbb)
+
+
 def test_an_english_question_on_a_turkish_document_is_answered_in_english(assistant) -> None:
     answer = assistant.ask("What is InnoWeek?")
     assert answer.found and answer.text.startswith(phrase("quotes_lead", "en")), answer.text

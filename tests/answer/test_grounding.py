@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kentrag.answer.base import GenerationRequest, Piece
-from kentrag.answer.grounding import loop_start, messages, proper_names, review, tidy, unsupported_facts
+from kentrag.answer.grounding import loop_start, messages, review, tidy, unsupported_facts
+from kentrag.answer.names import proper_names
 from kentrag.core.texts import phrase
 from kentrag.core.types import Passage, Quote, Retrieval
 
