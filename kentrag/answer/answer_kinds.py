@@ -29,9 +29,10 @@ _NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine"
 _MONEY_WORDS = ("eur", "euro", "usd", "dollar", "dolar", "tl", "lira", "kuna", "pound", "sterlin", "million",
                 "billion", "mil", "milyon", "milyar", "bin")
 # ("may" is left out: mostly the verb.)
-_DATE_WORDS = ("january", "february", "march", "april", "june", "july", "august", "september", "october",
-               "november", "december", "ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos",
-               "eylül", "ekim", "kasım", "aralık", "today", "tomorrow", "yesterday", "bugün", "yarın", "dün")
+_MONTHS = ("january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+           "december", "ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim",
+           "kasım", "aralık")
+_DATE_WORDS = (*_MONTHS, "today", "tomorrow", "yesterday", "bugün", "yarın", "dün")
 
 
 def _words(options: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
@@ -47,11 +48,15 @@ _NUMBER = re.compile(_DIGIT + "|" + _words(_NUMBER_WORDS, prefix=False).pattern)
 _MONEY = re.compile(r"[€$₺£]|" + _words(_MONEY_WORDS, prefix=False).pattern + "|"
                     + _words(("euro", "dolar", "dollar", "lira", *_ASKS[MONEY]), prefix=True).pattern)
 _DATE = re.compile(_DIGIT + "|" + _words(_DATE_WORDS, prefix=True).pattern)
-# A year is no count ("InnoWeek – 2022" does not say how many took part): a count needs another number.
+# A year, or a day beside its month, is no count ("InnoWeek – 2022", "from September 04-08", "20-25 Haziran" do
+# not say how many took part): a count needs another number.
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_DAYS = r"\d{1,2}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?)?"
+_MONTH = r"(?:" + "|".join(_MONTHS) + r")\w*"
+_DAY_OF_MONTH = re.compile(rf"\b{_MONTH}\s+{_DAYS}\b|\b{_DAYS}\s+{_MONTH}")
 _HOLDS = {
     MONEY: lambda text: bool(_NUMBER.search(text) and _MONEY.search(text)),
-    COUNT: lambda text: bool(_NUMBER.search(_YEAR.sub(" ", text))),
+    COUNT: lambda text: bool(_NUMBER.search(_DAY_OF_MONTH.sub(" ", _YEAR.sub(" ", text)))),
     DATE: lambda text: bool(_DATE.search(text)),
 }
 

@@ -108,6 +108,10 @@ def test_a_sentence_holds_the_kind_of_answer_asked_for() -> None:
     assert holds_kind(COUNT, "Two UPP city representatives joined.") and holds_kind(COUNT, "İki grup toplandı.")
     assert not holds_kind(COUNT, "“InnoWeek – 2022” kapsamında bir konferans düzenlenmiştir.")  # a year is no count
     assert holds_kind(COUNT, "In 2022, 1,250 people took part.") and holds_kind(COUNT, "2022'de 40 kişi katıldı.")
+    for date in ("It was hosted from September 04-08, 2017 in Seoul.", "Atölyeler 20-25 Haziran 2022'de yapıldı.",
+                 "The Summit is between August 22nd - 27th.", "The first concert is on July 16."):
+        assert not holds_kind(COUNT, date), date  # a day of a month is no count
+    assert holds_kind(COUNT, "On 15-21 October 13 experts from 7 countries took part.")
     assert holds_kind(DATE, "The Summit will be held in August.") and holds_kind(DATE, "Zirve Ağustos'ta yapılacak.")
     assert not holds_kind(DATE, "A joint open data portal could be created.")
     assert not holds_kind(DATE, "Two programs are on the agenda for this summer: the B40 Summit.")
