@@ -17,6 +17,8 @@ _LINE_BREAK = re.compile(r"[ \t]*\n\s*")
 _SPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"\W+")
 _SENTENCE_END = ".!?…"
+# A label and its value on one line: "Kaynak: …", "Posted: 10/18/2017".
+_LABELLED = re.compile(r"[^:\n]{1,40}:[ \t]+\S")
 # A line this short that does not end a sentence is a heading (or a clause broken off over a line break).
 HEADING_WORDS = 12
 
@@ -94,9 +96,11 @@ def whole_sentences(text: str) -> list[tuple[int, int, tuple[int, ...]]]:
 
 
 def _heading_like(line: str) -> bool:
-    """A short line that does not end a sentence: a heading, or a clause broken off over a line break."""
+    """A short line that does not end a sentence: a heading, or a clause broken off over a line break; not a
+    label and its value ("Kaynak: (BYZHA) Beyaz Haber Ajansı"), which says something whole."""
     line = unmarked(line).strip()
-    return bool(line) and line[-1] not in _SENTENCE_END and len(line.split()) <= HEADING_WORDS
+    short = bool(line) and line[-1] not in _SENTENCE_END and len(line.split()) <= HEADING_WORDS
+    return short and not _LABELLED.match(line)
 
 
 def cut_off(text: str, start: int, end: int) -> bool:

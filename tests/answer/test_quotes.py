@@ -70,6 +70,9 @@ def test_a_sentence_cut_by_the_end_of_its_chunk_is_a_fragment() -> None:
     chunk = "The route was decided.\n\nB40 Festival Bus will"
     assert cut_off(chunk, *sentence_spans(chunk)[-1])  # its sentence goes on in the next chunk
     assert not cut_off("It was decided.\n\nThe bus will tour", 0, len("It was decided."))
+    chunk = "Projeler geliştirilecek.\nKaynak: (BYZHA) Beyaz Haber Ajansı"
+    assert not cut_off(chunk, *sentence_spans(chunk)[-1])  # a label and its value: whole, not a heading
+    assert heading_start("Posted: 10/18/2017\n\nThe summit opened.", len("Posted: 10/18/2017\n\n")) is None
 
 
 def test_repeats_and_fragments_are_quoted_once() -> None:
