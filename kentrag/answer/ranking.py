@@ -128,15 +128,18 @@ def with_list(text: str, sentences: Sequence[tuple[int, int, tuple[int, ...]]], 
 
 def unnamed_documents(question: str, passages: Sequence[Passage]) -> frozenset[str]:
     """The documents of the passages that mention none of the names the question asks about (names.asked_names)
-    in their title or retrieved passages: their sentences answer another subject's question ("When was the expert
-    conference in Tashkent held?" / a date of a programme in Istanbul)."""
+    in their title or retrieved passages, when another one does: their sentences answer another subject's
+    question ("When was the expert conference in Tashkent held?" / a date of a programme in Istanbul). When no
+    document names them, none is left out: the documents may write them in their own language (Varşova /
+    Warsaw)."""
     names = asked_names(question)
     if not names:
         return frozenset()
     words: dict[str, set[str]] = {}
     for passage in passages:
         words.setdefault(passage.doc_id, folded_words(passage.title)).update(folded_words(passage.text))
-    return frozenset(doc for doc, held in words.items() if not any(resembles(held, name) for name in names))
+    unnamed = frozenset(doc for doc, held in words.items() if not any(resembles(held, name) for name in names))
+    return unnamed if len(unnamed) < len(words) else frozenset()
 
 
 def reordered(passages: Sequence[Passage], sentences: Sequence[Sentence]) -> tuple[Passage, ...]:

@@ -37,3 +37,5 @@ def test_documents_that_name_nothing_the_question_asks_about() -> None:
     assert unnamed_documents("When was the expert conference in Tashkent held?", passages) == {"tdbb.txt"}
     assert unnamed_documents("When was the InnoWeek conference held?", passages) == {"tdbb.txt"}  # by its title
     assert unnamed_documents("When was the conference held?", passages) == frozenset()  # no name asked about
+    # No document names Varşova (they may write it as Warsaw): none is left out.
+    assert unnamed_documents("Varşova'daki konferans ne zaman yapıldı?", passages) == frozenset()
