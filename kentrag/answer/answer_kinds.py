@@ -52,8 +52,8 @@ _DATE = re.compile(_DIGIT + "|" + _words(_DATE_WORDS, prefix=True).pattern)
 # not say how many took part): a count needs another number.
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _DAYS = r"\d{1,2}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?)?"
-_MONTH = r"(?:" + "|".join(_MONTHS) + r")\w*"
-_DAY_OF_MONTH = re.compile(rf"\b{_MONTH}\s+{_DAYS}\b|\b{_DAYS}\s+{_MONTH}")
+_MONTH = _words(_MONTHS, prefix=True).pattern + r"\w*"
+_DAY_OF_MONTH = re.compile(rf"{_MONTH}\s+{_DAYS}\b|\b{_DAYS}\s+{_MONTH}")
 _HOLDS = {
     MONEY: lambda text: bool(_NUMBER.search(text) and _MONEY.search(text)),
     COUNT: lambda text: bool(_NUMBER.search(_DAY_OF_MONTH.sub(" ", _YEAR.sub(" ", text)))),

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from kentrag.core.language import is_stopword, turkish_casefold
-from kentrag.core.sentences import LIST_ITEM, ends_with_abbreviation, introduces_list, sentence_spans
+from kentrag.core.sentences import BULLETS, LIST_ITEM, ends_with_abbreviation, introduces_list, sentence_spans
 
 # Markdown strong emphasis (any **, and __ around words: "__init__" or "window.__x" stay), heading marks (#) at
 # the start of a line.
@@ -42,13 +42,12 @@ def shown(text: str) -> str:
     result = ""
     for line in filter(None, lines):
         bullet = LIST_ITEM.match(line)
-        if bullet and line[:1] in "-*•–":
+        if bullet and line[:1] in BULLETS:
             line = line[bullet.end():]  # a bullet is markup; an item number is text
         if result:
             result += "; " if bullet and result[-1] != ":" else " " if _runs_on(result, line) else " — "
         result += line
     return result
-
 
 
 def normalised(text: str) -> str:
@@ -111,8 +110,8 @@ def cut_off(text: str, start: int, end: int) -> bool:
     end when the document's next chunk meets it: index.sentence_ends)."""
     if end < len(text.rstrip()):
         return False
-    return ends_with_abbreviation(text[:end]) or introduces_list(text[:end]) or (text[:start].endswith("\n")
-                                                                 and _heading_like(text[start:end]))
+    heading = text[:start].endswith("\n") and _heading_like(text[start:end])
+    return ends_with_abbreviation(text[:end]) or introduces_list(text[:end]) or heading
 
 
 def distinct(texts: Sequence[str]) -> list[int]:

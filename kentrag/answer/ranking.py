@@ -49,7 +49,9 @@ class Sentence:
     overlap: float = 0.0  # share of the question's content words it holds
     probability: float | None = None  # the selector's; None without it
     score: float = 0.0  # ranks it: combined score above its pair's threshold (or e5 cosine) + keyword overlap
-    passes: bool = True  # reaches its language pair's threshold (always, without the selector)
+    # Answers on its own: reaches its pair's threshold, holds the kind of answer asked for, and its document names
+    # what the question asks about (always, without the selector).
+    passes: bool = True
 
     @property
     def quote(self) -> str:
@@ -117,7 +119,7 @@ def passage_sentences(passage: Passage) -> list[Quotable]:
 
 
 def with_list(text: str, sentences: Sequence[tuple[int, int, tuple[int, ...]]], quotable: Quotable) -> Quotable:
-    """A sentence that introduces a list with a colon, quoted with the list's items (quotes.list_end): alone it
+    """A sentence that introduces a list with a colon, quoted with the list's items (core.sentences.list_end): alone it
     says only that there is a list ("… four pillars of creating a super app which are as follows:")."""
     end = list_end(text, quotable.end)
     if end is None:

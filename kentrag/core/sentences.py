@@ -23,8 +23,9 @@ MONTHS = frozenset((
     "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 ))
 MIN_SENTENCE_CHARS = 12
-# A list item's line: a bullet (- * • –) or an item number or letter ("1.", "2)", "3-", "a)") before its text.
-LIST_ITEM = re.compile(r"[ \t]*(?:[-*•–][ \t]+|\d{1,2}[.)-][ \t]+|[a-zçğıöşü]\)[ \t]+)(?=\S)")
+# A list item's line: a bullet or an item number or letter ("1.", "2)", "3-", "a)") before its text.
+BULLETS = "-*•–"
+LIST_ITEM = re.compile(rf"[ \t]*(?:[{re.escape(BULLETS)}][ \t]+|\d{{1,2}}[.)-][ \t]+|[a-zçğıöşü]\)[ \t]+)(?=\S)")
 # A list introduced by a colon is quoted with this many of its items at most.
 LIST_ITEMS_QUOTED = 10
 
