@@ -77,12 +77,22 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return shorter[i + (len(shorter) == len(longer)):] == longer[i + 1:]
 
 
-def asked_names(question: str) -> list[str]:
-    """The folded names a question asks about: its proper names (`proper_names`) and, when it has any, its first
-    word too if capitalised ("Zeytinburnu Belediyesi'nin …": a name, or a word such as "Which" no document
-    lacks for long)."""
+def asked_names(question: str, passages_text: str = "") -> list[str]:
+    """The folded names a question asks about: its proper names (`proper_names`) and its first word too if
+    capitalised, when the question has other names ("Zeytinburnu Belediyesi'nin …": a name, or a word such as
+    "Which" no document lacks for long) or when `passages_text` writes that word only as a name ("Taşkent
+    konferansı …": capitalised, somewhere inside a sentence, never in lower case, as "Konferans" is)."""
     names = proper_names(question)
     first = _WORD.search(question)
-    if names and first and first.group(1)[:1].isupper() and not is_stopword(first.group(1)):
+    if first and first.group(1)[:1].isupper() and not is_stopword(first.group(1)) and (
+            names or written_as_name(first.group(1), passages_text)):
         names.insert(0, first.group(1))
     return list(dict.fromkeys(fold(name) for name in names))
+
+
+def written_as_name(word: str, text: str) -> bool:
+    """Whether a text writes a word (or its suffixed forms) capitalised inside a sentence and never in lower case."""
+    name = fold(word)
+    written = [match.group(1) for match in _WORD.finditer(text) if holds({fold(match.group(1))}, name)]
+    return (bool(written) and all(w[:1].isupper() for w in written)
+            and any(holds({fold(w)}, name) for w in proper_names(text)))

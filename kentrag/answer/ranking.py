@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kentrag.answer.answer_kinds import asked_kind, holds_kind
+from kentrag.answer.answer_kinds import asked_kind, holds_kind, names_other_part
 from kentrag.answer.names import asked_names, folded_words, resembles
 from kentrag.answer.quotes import cut_off, depends_on_heading, distinct, heading_start, shown, whole_sentences
 from kentrag.answer.selector import AnswerSelector, Candidate
@@ -134,7 +134,7 @@ def unnamed_documents(question: str, passages: Sequence[Passage]) -> frozenset[s
     question ("When was the expert conference in Tashkent held?" / a date of a programme in Istanbul). When no
     document names them, none is left out: the documents may write them in their own language (Varşova /
     Warsaw)."""
-    names = asked_names(question)
+    names = asked_names(question, "\n".join(f"{passage.title}\n{passage.text}" for passage in passages))
     if not names:
         return frozenset()
     words: dict[str, set[str]] = {}
@@ -207,8 +207,9 @@ class SentenceRanker:
         pair's threshold, + keyword overlap. e5 cosines run higher within a language than across, so raw combined
         scores would rank a sentence in the question's language above a better one in the other; each pair's
         threshold refuses the same share of answerable dev paragraphs, which makes the distances comparable. A
-        sentence passes when it lies far enough above, holds the kind of answer asked for (a date, a count, a sum)
-        and its document is not among the `unnamed` ones."""
+        sentence passes when it lies far enough above, holds the kind of answer asked for (a date, a count, a sum),
+        does not name only the other part of the event asked about (its opening, for the closing) and its document
+        is not among the `unnamed` ones."""
         by_e5 = [replace(c, score=c.cosine + OVERLAP_WEIGHT * c.overlap) for c in candidates]
         if self.selector is None or not candidates:
             return by_e5
@@ -222,5 +223,5 @@ class SentenceRanker:
             above = float(s) - self.selector.threshold(language, c.passage.language)
             scored.append(replace(c, probability=float(p), score=above + OVERLAP_WEIGHT * c.overlap,
                                   passes=above >= THRESHOLD_MARGIN and holds_kind(kind, c.quote)
-                                  and c.passage.doc_id not in unnamed))
+                                  and not names_other_part(question, c.quote) and c.passage.doc_id not in unnamed))
         return scored

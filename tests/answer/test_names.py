@@ -17,6 +17,12 @@ def test_the_names_a_question_asks_about() -> None:
     assert asked_names("Zeytinburnu Belediyesi'nin uygulamalarını kim anlattı?") == ["zeytinburnu", "belediyesi"]
     assert asked_names("Which Turkish ministry took part in the InnoWeek panels?") == ["turkis", "innoweek"]
     assert asked_names("Kimler katıldı?") == []  # a capitalised first word alone is no name
+    # … unless the documents write it only as a name, inside their sentences.
+    documents = "Taşkent’te düzenlenen konferans. Konferans iki gün sürdü. Tören Kültürpark'ta yapıldı, tören kısa."
+    assert asked_names("Taşkent konferansının kapanış konuşmasını kim yaptı?", documents) == ["taskent"]
+    assert asked_names("Konferans ne zaman yapıldı?", documents) == []  # never inside a sentence
+    assert asked_names("Tören nerede yapıldı?", documents) == []  # also in lower case
+    assert asked_names("Taşkent konferansı ne zaman yapıldı?") == []  # no documents to tell by
 
 
 def test_a_name_is_found_in_either_language_and_spelling() -> None:

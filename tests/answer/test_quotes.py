@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kentrag.answer.answer_kinds import COUNT, DATE, MONEY, asked_kind, holds_kind
+from kentrag.answer.answer_kinds import AGE, COUNT, DATE, DURATION, MONEY, asked_kind, holds_kind, names_other_part
 from kentrag.answer.quotes import (
     cut_off,
     depends_on_heading,
@@ -95,6 +95,11 @@ def test_repeats_and_fragments_are_quoted_once() -> None:
     ("And when is the Young City Representatives Summit?", DATE),
     ("Konferans hangi tarihte yapıldı?", DATE),
     ("Taşkent'teki konferans ne zaman yapıldı?", DATE),
+    ("How long will the İzmir–İstanbul technology cooperation protocol stay in force?", DURATION),
+    ("Protokolün süresi ne kadar?", DURATION),
+    ("Konferans ne kadar sürdü?", DURATION),
+    ("Katılımcılar kaç yaşında?", AGE),
+    ("How many young people will take part in the Summit?", COUNT),
     ("Which cities took part in the B40 Festival Bus project?", None),
     ("Protokolü kim imzaladı?", None),
 ])
@@ -121,6 +126,30 @@ def test_a_sentence_holds_the_kind_of_answer_asked_for() -> None:
     assert holds_kind(DATE, "between August 22nd - 27th") and holds_kind(DATE, "WOMEX'22 in Lisbon")
     assert not holds_kind(DATE, "Participants may join later.")
     assert holds_kind(None, "Any sentence at all.")
+
+
+def test_a_span_of_time_and_an_age() -> None:
+    for span in ("The protocol is valid for 5 years.", "Protokol 2029'a kadar geçerli.", "Protokol süresiz.",
+                 "Konferans iki gün sürdü.", "It lasted until the second quarter of the 19th century."):
+        assert holds_kind(DURATION, span), span
+    for no_span in ("Fuarın teknoloji teması ile örtüşen bu protokol, iki şehir arasındaki bağları güçlendiriyor.",
+                    "Akıllı şehir teknolojilerinden, dijital altyapılara kadar geniş bir yelpazede projeler.",
+                    "Aynı konuda iki sunum yapıldı.", "The protocol was signed by the two mayors."):
+        assert not holds_kind(DURATION, no_span), no_span
+    ages = "As the Summit will host young citizens of the Network; the age group can be 18-25."
+    assert holds_kind(AGE, ages) and not holds_kind(COUNT, ages)  # an age is no count
+    assert not holds_kind(COUNT, "Participants aged 18 to 25 joined.")
+    assert holds_kind(COUNT, "40 young people aged 18-25 will attend.")
+    assert holds_kind(COUNT, "18-25 yaş arası 40 genç katılacak.")
+
+
+def test_a_sentence_about_the_other_part_of_an_event() -> None:
+    opening = "Konferansın açılış konuşmaları Genel Sekreter Yardımcısı Dr. Mirvokhid Azimov tarafından yapılmıştır."
+    assert names_other_part("Taşkent konferansının kapanış konuşmasını kim yaptı?", opening)
+    assert names_other_part("Who gave the closing speech?", "The week was opened with a speech by the minister.")
+    assert not names_other_part("Who gave the opening speeches at the Tashkent conference?", opening)
+    assert not names_other_part("Who spoke at the conference?", opening)
+    assert not names_other_part("Who gave the closing speech?", "The opening and closing speeches were given by X.")
 
 
 def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
