@@ -10,15 +10,17 @@ import re
 
 from kentrag.core.language import turkish_casefold
 
-MONEY, DURATION, AGE, COUNT, DATE = "money", "duration", "age", "count", "date"
+MONEY, DURATION, AGE, ORDINAL, PEOPLE, COUNT, DATE = "money", "duration", "age", "ordinal", "people", "count", "date"
 # Question phrases, casefolded (Turkish-aware), matched at word starts ("kaç" also finds "kaçıncı"); the first
 # kind that matches counts ("how much did it cost" asks for money, "how long" for a span of time, "kaç yaşında"
-# for an age, "how many days" for a count).
+# for an age, "kaçıncı kez" for an ordinal, "how many people" for a count of people (_PEOPLE_ASKED), "how many
+# days" for a count).
 _ASKS = {
     MONEY: ("budget", "cost", "price", "turnover", "revenue", "funding", "bütçe", "maliyet", "mal ol", "ciro",
             "fiyat", "tutar", "ücret"),
-    DURATION: ("how long", "ne kadar sür", "ne kadar zaman", "süresi"),
+    DURATION: ("how long", "ne kadar sür", "ne kadar zaman", "süresi ne", "süresi kaç"),
     AGE: ("how old", "what age", "kaç yaş", "yaşı kaç", "yaş sınırı", "age limit", "age group", "yaş grubu"),
+    ORDINAL: ("kaçıncı", "which edition", "what edition"),
     COUNT: ("how many", "how much", "number of", "population", "what share", "percentage", "kaç", "ne kadar",
             "nüfus", "sayısı", "yüzde"),
     DATE: ("when", "what date", "which date", "what year", "which year", "what day", "which day", "ne zaman",
@@ -44,7 +46,20 @@ def _words(options: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(option) for option in options) + r")" + ending)
 
 
-_ASK_PATTERNS = {kind: _words(phrases, prefix=True) for kind, phrases in _ASKS.items()}
+# People, as word starts; "how many experts" asks for a count of them, which "Four topics were on the agenda" or
+# "iki panel oturumu" does not give.
+_PERSONS = ("people", "person", "participant", "attendee", "visitor", "guest", "expert", "representative",
+            "delegate", "resident", "inhabitant", "citizen", "employee", "worker", "staff", "student", "youth",
+            "young", "men", "women", "child", "artist", "musician", "player", "volunteer", "official", "speaker",
+            "spectator", "user", "customer", "passenger", "population", "kişi", "insan", "katılımcı", "ziyaretçi",
+            "misafir", "konuk", "uzman", "temsilci", "delege", "sakin", "vatandaş", "çalışan", "personel", "işçi",
+            "öğrenci", "genç", "erkek", "kadın", "çocuk", "sanatçı", "müzisyen", "oyuncu", "gönüllü", "yetkili",
+            "konuşmacı", "seyirci", "kullanıcı", "müşteri", "yolcu", "nüfus")
+_PERSON = _words(_PERSONS, prefix=True)
+# "how many (young) people", "kaç uzman", "number of visitors"
+_PEOPLE_ASKED = re.compile(r"\b(?:how many|number of|kaç)\s+(?:\w+\s+)?" + _PERSON.pattern.removeprefix(r"\b"))
+_ASK_PATTERNS = {kind: _PEOPLE_ASKED if kind == PEOPLE else _words(_ASKS[kind], prefix=True)
+                 for kind in (MONEY, DURATION, AGE, ORDINAL, PEOPLE, COUNT, DATE)}
 _DIGIT = r"\b\d"  # a number, not a digit inside a name ("B40")
 _NUMBER = re.compile(_DIGIT + "|" + _words(_NUMBER_WORDS, prefix=False).pattern)
 # A currency, or the word the question asks with ("Bütçe (TL): 1250000000", "the budget is 5,000,000").
@@ -53,7 +68,7 @@ _MONEY = re.compile(r"[€$₺£]|" + _words(_MONEY_WORDS, prefix=False).pattern
 _DATE = re.compile(_DIGIT + "|" + _words(_DATE_WORDS, prefix=True).pattern)
 # A year, or a day beside its month, is no count ("InnoWeek – 2022", "from September 04-08", "20-25 Haziran" do
 # not say how many took part): a count needs another number.
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b(?!\s+" + _PERSON.pattern.removeprefix(r"\b") + ")")  # not "2000 guests"
 _DAYS = r"\d{1,2}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?)?"
 _MONTH = _words(_MONTHS, prefix=True).pattern + r"\w*"
 _DAY_OF_MONTH = re.compile(rf"{_MONTH}\s+{_DAYS}\b|\b{_DAYS}\s+{_MONTH}")
@@ -69,26 +84,49 @@ _OPEN_ENDED = _words(("indefinite", "permanent", "süresiz", "kalıcı"), prefix
 # An age is no count ("the age group can be 18-25" does not say how many young people take part).
 _RANGE = r"\d+(?:\s*(?:[-–]|to|ile)\s*\d+)?"
 _AGE_NUMBER = re.compile(rf"\b(?:age[sd]?|yaş\w*)\W+(?:\w+\W+){{0,3}}?{_RANGE}|{_RANGE}\W+(?:yaş\w*|years? old)")
+# An ordinal is no count either ("93. İzmir Enternasyonal Fuarı", "93’üncü kez", "the 8th Summit").
+_ORDINAL = re.compile(r"\b\d+(?:\.(?=\s+[^\W\d])|['’]?(?:[ıiuü]nc[ıiuü]|nc[ıiuü])\b|(?:st|nd|rd|th)\b)")
+_WORD_START = re.compile(r"\S+")
+
+
+def _counted(text: str) -> str:
+    """The text without the numbers that count nothing: years, days of a month, ages, ordinals."""
+    for not_a_count in (_YEAR, _DAY_OF_MONTH, _AGE_NUMBER, _ORDINAL):
+        text = not_a_count.sub(" ", text)
+    return text
+
+
+def _near(first: re.Pattern[str], second: re.Pattern[str], text: str, words: int = 3) -> bool:
+    """Whether a match of `first` lies within `words` words of a match of `second`."""
+    def positions(pattern: re.Pattern[str]) -> list[int]:
+        return [len(_WORD_START.findall(text, 0, match.start())) for match in pattern.finditer(text)]
+    return any(abs(i - j) <= words for i in positions(first) for j in positions(second))
+
+
 _HOLDS = {
-    MONEY: lambda text: bool(_NUMBER.search(text) and _MONEY.search(text)),
+    # The sum beside its currency: "Citizen Participatory Budget Project, … 24 projects" gives no budget.
+    MONEY: lambda text: _near(_NUMBER, _MONEY, text),
     DURATION: lambda text: bool(_OPEN_ENDED.search(text)
                                 or _NUMBER.search(text) and (_UNIT.search(text) or _BOUND.search(text))),
     AGE: lambda text: bool(_NUMBER.search(text)),
-    COUNT: lambda text: bool(_NUMBER.search(_AGE_NUMBER.sub(" ", _DAY_OF_MONTH.sub(" ", _YEAR.sub(" ", text))))),
+    ORDINAL: lambda text: bool(_NUMBER.search(text)),
+    PEOPLE: lambda text: _near(_NUMBER, _PERSON, _counted(text)),
+    COUNT: lambda text: bool(_NUMBER.search(_counted(text))),
     DATE: lambda text: bool(_DATE.search(text)),
 }
 
 
 def asked_kind(question: str) -> str | None:
-    """MONEY, DURATION, AGE, COUNT or DATE when the question asks for one, else None."""
+    """MONEY, DURATION, AGE, ORDINAL, PEOPLE, COUNT or DATE when the question asks for one, else None."""
     folded = turkish_casefold(question)
     return next((kind for kind, pattern in _ASK_PATTERNS.items() if pattern.search(folded)), None)
 
 
 def holds_kind(kind: str | None, text: str) -> bool:
     """Whether a sentence can answer a question asking for `kind`: a number (a digit or a number word; for a count,
-    not a year, a day of a month or an age), with a currency or magnitude for money, with a unit of time or a bound
-    for a span of time (or no end: "süresiz"); a digit, month or day name for a date. Always true for any other
+    not a year, a day of a month, an age or an ordinal), beside a currency or magnitude for money, beside a word for
+    people for a count of people, with a unit of time or a bound for a span of time (or no end: "süresiz"); a digit,
+    month or day name for a date; any number for an age or an ordinal ("93’üncü kez"). Always true for any other
     question."""
     return kind is None or _HOLDS[kind](turkish_casefold(text))
 

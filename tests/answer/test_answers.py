@@ -172,6 +172,9 @@ def test_a_follow_up_quotes_the_summit_dates_with_their_heading(assistant) -> No
     ("Protokol ne kadar süre geçerli olacak?", "tr", IZMIR),
     # "the age group can be 18-25" is an age, not how many take part.
     ("How many young people will take part in the B40 Young City Representatives Summit?", "en", B40),
+    # "Four topics were on the agenda" counts no artists; "93. İzmir Enternasyonal Fuarı" is an ordinal.
+    ("How many artists performed in the Festival Bus concerts?", "en", B40),
+    ("İzmir Enternasyonal Fuarı'nı kaç kişi ziyaret etti?", "tr", IZMIR),
 ])
 def test_a_near_miss_is_refused_with_its_related_passages(assistant, question: str, language: str,
                                                            document: str) -> None:
@@ -181,6 +184,12 @@ def test_a_near_miss_is_refused_with_its_related_passages(assistant, question: s
     assert [c.n for c in answer.related] == list(range(1, len(answer.related) + 1))
     payload = answer.as_dict()
     assert payload["related"][0]["doc_id"] == document and payload["related"][0]["support"] is not None
+
+
+def test_an_ordinal_question_is_answered_with_its_ordinal(assistant) -> None:
+    answer = assistant.ask("İzmir Enternasyonal Fuarı bu yıl kaçıncı kez düzenlendi?")
+    assert answer.found and "93" in answer.citations[0].quote, answer.text
+    assert_well_cited(answer)
 
 
 def test_a_document_that_never_names_what_is_asked_about_does_not_answer(assistant) -> None:

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from kentrag.answer.answer_kinds import AGE, COUNT, DATE, DURATION, MONEY, asked_kind, holds_kind, names_other_part
+from kentrag.answer.answer_kinds import (
+    AGE,
+    COUNT,
+    DATE,
+    DURATION,
+    MONEY,
+    ORDINAL,
+    PEOPLE,
+    asked_kind,
+    holds_kind,
+    names_other_part,
+)
 from kentrag.answer.quotes import (
     cut_off,
     depends_on_heading,
@@ -91,7 +102,10 @@ def test_repeats_and_fragments_are_quoted_once() -> None:
     ("İzmir–İstanbul protokolünün bütçesi ne kadardı?", MONEY),
     ("How much did the portal cost?", MONEY),
     ("How many cities took part?", COUNT),
-    ("Kaç kişi katıldı?", COUNT),
+    ("Kaç kişi katıldı?", PEOPLE),
+    ("How many artists performed in the Festival Bus concerts?", PEOPLE),
+    ("TDBB programına kaç uzman katıldı?", PEOPLE),
+    ("İzmir Enternasyonal Fuarı bu yıl kaçıncı kez düzenlendi?", ORDINAL),
     ("And when is the Young City Representatives Summit?", DATE),
     ("Konferans hangi tarihte yapıldı?", DATE),
     ("Taşkent'teki konferans ne zaman yapıldı?", DATE),
@@ -99,7 +113,7 @@ def test_repeats_and_fragments_are_quoted_once() -> None:
     ("Protokolün süresi ne kadar?", DURATION),
     ("Konferans ne kadar sürdü?", DURATION),
     ("Katılımcılar kaç yaşında?", AGE),
-    ("How many young people will take part in the Summit?", COUNT),
+    ("How many young people will take part in the Summit?", PEOPLE),
     ("Which cities took part in the B40 Festival Bus project?", None),
     ("Protokolü kim imzaladı?", None),
 ])
@@ -141,6 +155,25 @@ def test_a_span_of_time_and_an_age() -> None:
     assert not holds_kind(COUNT, "Participants aged 18 to 25 joined.")
     assert holds_kind(COUNT, "40 young people aged 18-25 will attend.")
     assert holds_kind(COUNT, "18-25 yaş arası 40 genç katılacak.")
+
+
+def test_a_count_of_people_a_sum_of_money_and_an_ordinal() -> None:
+    for people in ("13 experts from 7 different countries participated.", "2022'de 40 kişi katıldı.",
+                   "The opening was celebrated with a grand dinner attended by 2000 guests.",
+                   "Esteemed 40 representatives from 20 member cities have met."):
+        assert holds_kind(PEOPLE, people) and holds_kind(COUNT, people), people
+    for no_people in ("Four topics were on the agenda for 2023: Festival Bus Project, Collaboration with festivals.",
+                      "Konferans kapsamında iki panel oturumu gerçekleştirildi; panellere Bakanlık adına katılım oldu.",
+                      "In 2022 the participants met in Istanbul."):
+        assert not holds_kind(PEOPLE, no_people), no_people
+    tour = ("Participants visited 120 call centers, Seoul Smart Complaint Reporting System, mVoting, Citizen "
+            "Participatory Budget Project, Seoul's Big Data based Services - 24 projects selected in four sectors.")
+    assert not holds_kind(MONEY, tour)  # "Budget" is part of a name, far from any number
+    assert holds_kind(MONEY, "Its total value is about 1.8 billion Kuna (over 24 mil EUR), mostly EU funds.")
+    fair = "93’üncü kez düzenlenen İzmir Enternasyonal Fuarı’nda, İstanbul onur konuğu şehir oldu."
+    assert holds_kind(ORDINAL, fair) and not holds_kind(COUNT, fair)  # an ordinal is no count
+    assert not holds_kind(COUNT, "Bu yıl 93. İzmir Enternasyonal Fuarı açıldı.") and not holds_kind(COUNT, "the 8th")
+    assert holds_kind(COUNT, "Şerefiye Cistern has a history of approximately 1.600 years.")
 
 
 def test_a_sentence_about_the_other_part_of_an_event() -> None:
