@@ -10,11 +10,12 @@ import re
 
 from kentrag.core.language import turkish_casefold
 
-MONEY, DURATION, AGE, ORDINAL, PEOPLE, COUNT, DATE = "money", "duration", "age", "ordinal", "people", "count", "date"
+MONEY, DURATION, AGE, ORDINAL = "money", "duration", "age", "ordinal"
+PEOPLE, PLACES, COUNT, DATE = "people", "places", "count", "date"
 # Question phrases, casefolded (Turkish-aware), matched at word starts ("kaç" also finds "kaçıncı"); the first
 # kind that matches counts ("how much did it cost" asks for money, "how long" for a span of time, "kaç yaşında"
-# for an age, "kaçıncı kez" for an ordinal, "how many people" for a count of people (_PEOPLE_ASKED), "how many
-# days" for a count).
+# for an age, "kaçıncı kez" for an ordinal, "how many people" / "kaç ülke" for a count of people or places
+# (_COUNTED), "how many days" for any count).
 _ASKS = {
     MONEY: ("budget", "cost", "price", "turnover", "revenue", "funding", "bütçe", "maliyet", "mal ol", "ciro",
             "fiyat", "tutar", "ücret"),
@@ -46,20 +47,30 @@ def _words(options: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(option) for option in options) + r")" + ending)
 
 
-# People, as word starts; "how many experts" asks for a count of them, which "Four topics were on the agenda" or
-# "iki panel oturumu" does not give.
-_PERSONS = ("people", "person", "participant", "attendee", "visitor", "guest", "expert", "representative",
-            "delegate", "resident", "inhabitant", "citizen", "employee", "worker", "staff", "student", "youth",
-            "young", "men", "women", "child", "artist", "musician", "player", "volunteer", "official", "speaker",
-            "spectator", "user", "customer", "passenger", "population", "kişi", "insan", "katılımcı", "ziyaretçi",
-            "misafir", "konuk", "uzman", "temsilci", "delege", "sakin", "vatandaş", "çalışan", "personel", "işçi",
-            "öğrenci", "genç", "erkek", "kadın", "çocuk", "sanatçı", "müzisyen", "oyuncu", "gönüllü", "yetkili",
-            "konuşmacı", "seyirci", "kullanıcı", "müşteri", "yolcu", "nüfus")
-_PERSON = _words(_PERSONS, prefix=True)
-# "how many (young) people", "kaç uzman", "number of visitors"
-_PEOPLE_ASKED = re.compile(r"\b(?:how many|number of|kaç)\s+(?:\w+\s+)?" + _PERSON.pattern.removeprefix(r"\b"))
-_ASK_PATTERNS = {kind: _PEOPLE_ASKED if kind == PEOPLE else _words(_ASKS[kind], prefix=True)
-                 for kind in (MONEY, DURATION, AGE, ORDINAL, PEOPLE, COUNT, DATE)}
+# What a count counts, as word starts: "how many experts" asks for a count of people, which "Four topics were on
+# the agenda" or "iki panel oturumu" does not give; "kaç ülke" one of places, which "120 call centers" does not.
+_PERSON = _words(("people", "person", "participant", "attendee", "visitor", "guest", "expert", "representative",
+                  "delegate", "resident", "inhabitant", "citizen", "employee", "worker", "staff", "student", "youth",
+                  "young", "men", "women", "child", "artist", "musician", "player", "volunteer", "official",
+                  "speaker", "spectator", "user", "customer", "passenger", "population", "kişi", "insan",
+                  "katılımcı", "ziyaretçi", "misafir", "konuk", "uzman", "temsilci", "delege", "sakin", "vatandaş",
+                  "çalışan", "personel", "işçi", "öğrenci", "genç", "erkek", "kadın", "çocuk", "sanatçı",
+                  "müzisyen", "oyuncu", "gönüllü", "yetkili", "konuşmacı", "seyirci", "kullanıcı", "müşteri",
+                  "yolcu", "nüfus"), prefix=True)
+_PLACE = _words(("countr", "nation", "cities", "city", "town", "municipalit", "region", "province", "village",
+                 "district", "ülke", "ulus", "devlet", "şehir", "kent", "belediye", "bölge", "ilçe", "köy", "eyalet"),
+                prefix=True)
+_COUNTED = {PEOPLE: _PERSON, PLACES: _PLACE}
+
+
+def _asking_count_of(noun: re.Pattern[str]) -> re.Pattern[str]:
+    """A question asking for a count of what `noun` names: "how many (young) people", "kaç ülke", "number of
+    cities"."""
+    return re.compile(r"\b(?:how many|number of|kaç)\s+(?:\w+\s+)?" + noun.pattern.removeprefix(r"\b"))
+
+
+_ASK_PATTERNS = {kind: _asking_count_of(_COUNTED[kind]) if kind in _COUNTED else _words(_ASKS[kind], prefix=True)
+                 for kind in (MONEY, DURATION, AGE, ORDINAL, PEOPLE, PLACES, COUNT, DATE)}
 _DIGIT = r"\b\d"  # a number, not a digit inside a name ("B40")
 _NUMBER = re.compile(_DIGIT + "|" + _words(_NUMBER_WORDS, prefix=False).pattern)
 # A currency, or the word the question asks with ("Bütçe (TL): 1250000000", "the budget is 5,000,000").
@@ -111,13 +122,14 @@ _HOLDS = {
     AGE: lambda text: bool(_NUMBER.search(text)),
     ORDINAL: lambda text: bool(_NUMBER.search(text)),
     PEOPLE: lambda text: _near(_NUMBER, _PERSON, _counted(text)),
+    PLACES: lambda text: _near(_NUMBER, _PLACE, _counted(text)),
     COUNT: lambda text: bool(_NUMBER.search(_counted(text))),
     DATE: lambda text: bool(_DATE.search(text)),
 }
 
 
 def asked_kind(question: str) -> str | None:
-    """MONEY, DURATION, AGE, ORDINAL, PEOPLE, COUNT or DATE when the question asks for one, else None."""
+    """MONEY, DURATION, AGE, ORDINAL, PEOPLE, PLACES, COUNT or DATE when the question asks for one, else None."""
     folded = turkish_casefold(question)
     return next((kind for kind, pattern in _ASK_PATTERNS.items() if pattern.search(folded)), None)
 
@@ -125,9 +137,9 @@ def asked_kind(question: str) -> str | None:
 def holds_kind(kind: str | None, text: str) -> bool:
     """Whether a sentence can answer a question asking for `kind`: a number (a digit or a number word; for a count,
     not a year, a day of a month, an age or an ordinal), beside a currency or magnitude for money, beside a word for
-    people for a count of people, with a unit of time or a bound for a span of time (or no end: "süresiz"); a digit,
-    month or day name for a date; any number for an age or an ordinal ("93’üncü kez"). Always true for any other
-    question."""
+    people or places for a count of them, with a unit of time or a bound for a span of time (or no end:
+    "süresiz"); a digit, month or day name for a date; any number for an age or an ordinal ("93’üncü kez"). Always
+    true for any other question."""
     return kind is None or _HOLDS[kind](turkish_casefold(text))
 
 

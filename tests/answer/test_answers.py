@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 IZMIR = "2024-09-izmir-istanbul-technology-protocol.txt"
 B40 = "2022-06-b40-balkan-cities-istanbul-workshops.txt"
+SEOUL = "2017-09-belgrade-rijeka-world-smart-city-week.txt"
 
 
 def assert_well_cited(answer) -> None:
@@ -175,6 +176,8 @@ def test_a_follow_up_quotes_the_summit_dates_with_their_heading(assistant) -> No
     # "Four topics were on the agenda" counts no artists; "93. İzmir Enternasyonal Fuarı" is an ordinal.
     ("How many artists performed in the Festival Bus concerts?", "en", B40),
     ("İzmir Enternasyonal Fuarı'nı kaç kişi ziyaret etti?", "tr", IZMIR),
+    # "120 call centers" counts no countries.
+    ("Seul'deki Akıllı Şehir Haftası'na toplam kaç ülke katıldı?", "tr", SEOUL),
 ])
 def test_a_near_miss_is_refused_with_its_related_passages(assistant, question: str, language: str,
                                                            document: str) -> None:

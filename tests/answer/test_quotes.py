@@ -13,6 +13,7 @@ from kentrag.answer.answer_kinds import (
     MONEY,
     ORDINAL,
     PEOPLE,
+    PLACES,
     asked_kind,
     holds_kind,
     names_other_part,
@@ -101,10 +102,13 @@ def test_repeats_and_fragments_are_quoted_once() -> None:
     ("What was the budget of the İzmir–İstanbul protocol?", MONEY),
     ("İzmir–İstanbul protokolünün bütçesi ne kadardı?", MONEY),
     ("How much did the portal cost?", MONEY),
-    ("How many cities took part?", COUNT),
+    ("How many cities took part?", PLACES),
+    ("How many workshops were held?", COUNT),
     ("Kaç kişi katıldı?", PEOPLE),
     ("How many artists performed in the Festival Bus concerts?", PEOPLE),
     ("TDBB programına kaç uzman katıldı?", PEOPLE),
+    ("Seul'deki Akıllı Şehir Haftası'na toplam kaç ülke katıldı?", PLACES),
+    ("How many member cities does the network have?", PLACES),
     ("İzmir Enternasyonal Fuarı bu yıl kaçıncı kez düzenlendi?", ORDINAL),
     ("And when is the Young City Representatives Summit?", DATE),
     ("Konferans hangi tarihte yapıldı?", DATE),
@@ -166,6 +170,10 @@ def test_a_count_of_people_a_sum_of_money_and_an_ordinal() -> None:
                       "Konferans kapsamında iki panel oturumu gerçekleştirildi; panellere Bakanlık adına katılım oldu.",
                       "In 2022 the participants met in Istanbul."):
         assert not holds_kind(PEOPLE, no_people), no_people
+    for places in ("13 experts from 7 different countries participated.", "This region includes nine nations.",
+                   "Esteemed 40 representatives from 20 member cities have met.", "Dört ülkenin eyaletleri."):
+        assert holds_kind(PLACES, places), places
+    assert not holds_kind(PLACES, "Participants visited 120 call centers and 24 projects in four sectors.")
     tour = ("Participants visited 120 call centers, Seoul Smart Complaint Reporting System, mVoting, Citizen "
             "Participatory Budget Project, Seoul's Big Data based Services - 24 projects selected in four sectors.")
     assert not holds_kind(MONEY, tour)  # "Budget" is part of a name, far from any number
