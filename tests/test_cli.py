@@ -70,21 +70,21 @@ def test_eval_json_meets_thresholds(run) -> None:
         assert key in report
     assert report["n"] >= 40
     # Thresholds a little below what the current system measures (README "Evaluation"); raise as it improves.
-    assert report["hit@1"] >= 0.68
+    assert report["hit@1"] >= 0.7
     assert report["hit@5"] >= 0.8
-    assert report["mrr@10"] >= 0.7
-    # A further quote must score within 0.2 of the lead (kentrag.answer.extractive), passages run on to their
-    # sentence's end or through their list (index.sentence_ends), lists quoted with their items, sentences of
-    # documents that never name the question's subject left out: 0.782, 0.680, 51 words.
-    assert report["answer_match"] >= 0.75
-    assert report["citation_precision"] >= 0.63
+    assert report["mrr@10"] >= 0.75
+    # 125 questions (42 written fresh in stop 25): answer match 0.765, citation precision 0.738, 49 words.
+    assert report["answer_match"] >= 0.73
+    assert report["citation_precision"] >= 0.7
     assert report["answer_words"] <= 60
-    assert report["refusal_accuracy"] >= 0.83
-    # 0.625 and 0.018 (1 of 55; issue 17's goal is 0.05): BENCHMARKS.md "Lists quoted with their items".
-    assert report["refused_near_miss"] >= 0.58 and report["wrongly_refused"] <= 0.05
+    assert report["refusal_accuracy"] >= 0.86
+    # Near misses refused 0.778 (28 of 36) now that answers must hold the kind of answer asked for (a span of
+    # time, a count of people or places, …); answerable refused 0.047 (4 of 85; issue 17's goal is 0.05): README
+    # "Evaluation", BENCHMARKS.md "Kinds of answer".
+    assert report["refused_near_miss"] >= 0.72 and report["wrongly_refused"] <= 0.06
     assert report["answer_language_match"] >= 0.9
     assert report["splits"]["cross_lingual"]["hit@5"] >= 0.68
-    assert report["splits"]["near-miss"]["n"] >= 15
+    assert report["splits"]["near-miss"]["n"] >= 30
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
