@@ -18,7 +18,7 @@ PEOPLE, PLACES, COUNT, DATE = "people", "places", "count", "date"
 # (_COUNTED), "how many days" for any count).
 _ASKS = {
     MONEY: ("budget", "cost", "price", "turnover", "revenue", "funding", "bütçe", "maliyet", "mal ol", "ciro",
-            "fiyat", "tutar", "ücret"),
+            "fiyat", "tutar", "ücreti", "ücretin", "ücretler"),  # not "ücretsiz" (free)
     DURATION: ("how long", "ne kadar sür", "ne kadar zaman", "süresi ne", "süresi kaç"),
     AGE: ("how old", "what age", "kaç yaş", "yaşı kaç", "yaş sınırı", "age limit", "age group", "yaş grubu"),
     ORDINAL: ("kaçıncı", "which edition", "what edition"),
@@ -128,9 +128,21 @@ _HOLDS = {
 }
 
 
+# A yes/no question is answered by a statement, not a value ("Festival Bus etkinlikleri ücretli mi?", "Does the
+# Summit cost anything?" → "… will be free for the public"): Turkish by its question particle, English by the
+# auxiliary it opens with (its "I" casefolded the Turkish way: "ıs").
+_AUXILIARIES = ("is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "has", "have",
+                "had", "should")
+_YES_NO = re.compile(r"\bm[ıiuü](?:d[ıiuü]r|yd[ıiuü]|s[ıiuü]n[ıiuü]z)?\s*\?|^\W*(?:"
+                     + "|".join(a.replace("i", "[iı]") for a in _AUXILIARIES) + r")\b")
+
+
 def asked_kind(question: str) -> str | None:
-    """MONEY, DURATION, AGE, ORDINAL, PEOPLE, PLACES, COUNT or DATE when the question asks for one, else None."""
+    """MONEY, DURATION, AGE, ORDINAL, PEOPLE, PLACES, COUNT or DATE when the question asks for one, else None (also
+    for a yes/no question)."""
     folded = turkish_casefold(question)
+    if _YES_NO.search(folded):
+        return None
     return next((kind for kind, pattern in _ASK_PATTERNS.items() if pattern.search(folded)), None)
 
 

@@ -119,6 +119,12 @@ def test_repeats_and_fragments_are_quoted_once() -> None:
     ("Katılımcılar kaç yaşında?", AGE),
     ("How many young people will take part in the Summit?", PEOPLE),
     ("Which cities took part in the B40 Festival Bus project?", None),
+    # A yes/no question asks for a statement, not a value; "ücretsiz" (free) asks for no sum.
+    ("Festival Bus etkinlikleri ücretli mi?", None),
+    ("Does the Summit cost anything for participants?", None),
+    ("Is the budget of the protocol known?", None),
+    ("BSkyB ücretsiz kanallarını değiştirme niyetini ne zaman duyurdu?", DATE),
+    ("Zirvenin katılım ücreti ne kadar?", MONEY),
     ("Protokolü kim imzaladı?", None),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
