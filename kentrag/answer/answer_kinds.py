@@ -1,7 +1,9 @@
-"""The kind of answer a question asks for (a sum of money, a span of time, an age, a count, a date) and whether a
-sentence holds one, in Turkish and English. A sentence without a sum of money cannot answer "what was the budget",
-however close its topic: many near-miss questions (a budget, a term, an attendance figure the documents never
-give) are of this kind, and the selector, which reads meaning, is least sure about them.
+"""The kind of answer a question asks for (a sum of money, a span of time, an age, an ordinal, a count of people,
+of places or of anything, a date) and whether a sentence holds one, in Turkish and English; and whether a sentence
+names only the other part of an event than the one asked about (its opening, for the closing). A sentence without
+a sum of money cannot answer "what was the budget", however close its topic: many near-miss questions (a budget,
+a term, an attendance figure the documents never give) are of this kind, and the selector, which reads meaning,
+is least sure about them.
 """
 
 from __future__ import annotations
