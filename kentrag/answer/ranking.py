@@ -49,8 +49,9 @@ class Sentence:
     overlap: float = 0.0  # share of the question's content words it holds
     probability: float | None = None  # the selector's; None without it
     score: float = 0.0  # ranks it: combined score above its pair's threshold (or e5 cosine) + keyword overlap
-    # Answers on its own: reaches its pair's threshold, holds the kind of answer asked for, and its document names
-    # what the question asks about (always, without the selector).
+    # Answers on its own: reaches its pair's threshold, holds the kind of answer asked for, does not name only the
+    # other part of the event asked about, and its document names what the question asks about (always, without
+    # the selector).
     passes: bool = True
 
     @property
@@ -221,7 +222,9 @@ class SentenceRanker:
         scored = []
         for c, p, s in zip(candidates, probabilities, combined):
             above = float(s) - self.selector.threshold(language, c.passage.language)
+            quote = c.quote  # shown() once for both checks
+            as_asked = (holds_kind(kind, quote) and not names_other_part(question, quote)
+                        and c.passage.doc_id not in unnamed)
             scored.append(replace(c, probability=float(p), score=above + OVERLAP_WEIGHT * c.overlap,
-                                  passes=above >= THRESHOLD_MARGIN and holds_kind(kind, c.quote)
-                                  and not names_other_part(question, c.quote) and c.passage.doc_id not in unnamed))
+                                  passes=above >= THRESHOLD_MARGIN and as_asked))
         return scored
