@@ -45,6 +45,19 @@ def test_a_sentence_that_introduces_a_list_is_quoted_with_its_items() -> None:
     assert [shown(cut[q.start:q.end]) for q in passage_sentences(passage(cut))] == ["The super app was discussed."]
 
 
+TITLE = "Belgrade and Rijeka at the World Smart City Summit and Smart City Week"
+ARTICLE = (f"News\n\n{TITLE}\n\nCategories: Events, News | Author: Maja | Posted: 10/18/2017 | Views: 6432\n"
+           "Seoul, September 04-08, 2017\n\nTwo city representatives joined the event.")
+
+
+def test_the_documents_title_line_is_no_candidate() -> None:
+    titled = Passage("s#0", "s.txt", TITLE, "s.txt", "en", ARTICLE, 0, len(ARTICLE))
+    quoted = [shown(ARTICLE[q.start:q.end]) for q in passage_sentences(titled)]
+    assert TITLE not in quoted and "Two city representatives joined the event." in quoted
+    # The rule is the title's, not the line's: under another title the line is a candidate.
+    assert TITLE in [shown(ARTICLE[q.start:q.end]) for q in passage_sentences(passage(ARTICLE))]
+
+
 def test_passages_are_ordered_by_their_best_sentence() -> None:
     first, second, third = passage(chunk_id="a"), passage(chunk_id="b"), passage(chunk_id="c")
     sentences = [Sentence(second, 0, 5, "x", score=2.5), Sentence(first, 0, 5, "y", score=2.0),
