@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kentrag.core.language import turkish_casefold
+from kentrag.core.language import ENGLISH_MONTHS, TURKISH_MONTHS, turkish_casefold
 
 MONEY, DURATION, AGE, ORDINAL = "money", "duration", "age", "ordinal"
 PEOPLE, PLACES, COUNT, DATE = "people", "places", "count", "date"
@@ -36,10 +36,7 @@ _NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine"
 # Currencies and the magnitudes money is counted in, as word starts ("liralık", "euroluk"); symbols apart.
 _MONEY_WORDS = ("eur", "euro", "usd", "dollar", "dolar", "tl", "lira", "kuna", "pound", "sterlin", "million",
                 "billion", "mil", "milyon", "milyar", "bin")
-# ("may" is left out: mostly the verb.)
-_MONTHS = ("january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
-           "december", "ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim",
-           "kasım", "aralık")
+_MONTHS = tuple(m for m in (*ENGLISH_MONTHS, *TURKISH_MONTHS) if m != "may")  # "may": mostly the verb
 _DATE_WORDS = (*_MONTHS, "today", "tomorrow", "yesterday", "bugün", "yarın", "dün")
 
 

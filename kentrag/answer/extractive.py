@@ -52,12 +52,11 @@ def runs_on(lead: Sentence, question: str) -> Sentence:
 
 def choose(sentences: Sequence[Sentence], question: str, margin: float) -> list[Sentence]:
     """The sentences to quote, the best first, its lead run on (`runs_on`): those within `margin` of the best,
-    MAX_QUOTES at most; when the best names the thing a "which …" question asks for, only those that name it too
-    ("The participating cities … are Sarajevo, …", not "Four topics were on the agenda: Festival Bus Project, …")."""
+    MAX_QUOTES at most."""
     if not sentences:
         return []
     best = sentences[0]
-    chosen = [s for s in sentences[:MAX_QUOTES] if s.score >= best.score - margin and (s.named or not best.named)]
+    chosen = [s for s in sentences[:MAX_QUOTES] if s.score >= best.score - margin]
     lead = runs_on(best, question)
     apart = [s for s in chosen[1:]
              if s.passage.chunk_id != lead.passage.chunk_id or not lead.start <= s.start < lead.end]

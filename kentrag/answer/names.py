@@ -7,18 +7,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from kentrag.core.language import PREFIX_LENGTH, is_stopword, turkish_casefold
+from kentrag.core.language import ENGLISH_MONTHS, PREFIX_LENGTH, TURKISH_MONTHS, is_stopword, turkish_casefold
 from kentrag.core.sentences import ends_with_abbreviation
 
 # A word (group 1), with the suffix Turkish puts after an apostrophe on a proper name ("Taşkent'te").
 _WORD = re.compile(r"([^\W\d_][^\W_]*)(?:['’][^\W\d_]+)?")
 # What may stand between a sentence's end and its first word.
 _OPENING = " \t\n\"'“”‘’«»()[]*-–—"
-_MONTHS = dict(zip(
-    ("ocak", "subat", "mart", "nisan", "mayis", "haziran", "temmuz", "agustos", "eylul", "ekim", "kasim", "aralik"),
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-     "december"),
-))
 
 
 def proper_names(text: str) -> list[str]:
@@ -41,11 +36,19 @@ def _opens_sentence(text: str, start: int) -> bool:
     return not before or (before[-1] in ".!?…" and not ends_with_abbreviation(before))
 
 
+def _latin(word: str) -> str:
+    """A word casefolded (Turkish-aware) into Latin letters without marks, sh and ch as s and c."""
+    decomposed = unicodedata.normalize("NFKD", turkish_casefold(word).replace("ı", "i"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("sh", "s").replace("ch", "c")
+
+
+_MONTHS = {_latin(turkish): english for turkish, english in zip(TURKISH_MONTHS, ENGLISH_MONTHS)}
+
+
 def fold(word: str) -> str:
     """A word as names are compared: casefolded (Turkish-aware) into Latin letters without marks, sh and ch as s
     and c (Taşkent = Tashkent, İmamoğlu = Imamoglu), a Turkish month as its English name (Haziran = June)."""
-    decomposed = unicodedata.normalize("NFKD", turkish_casefold(word).replace("ı", "i"))
-    latin = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("sh", "s").replace("ch", "c")
+    latin = _latin(word)
     return _MONTHS.get(latin, latin)
 
 

@@ -30,6 +30,11 @@ _ENGLISH_STOPWORDS = frozenset({
     "where", "why", "how",
 })
 # fmt: on
+# The months in order, casefolded (Turkish-aware).
+ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                  "november", "december")
+TURKISH_MONTHS = ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim",
+                  "kasım", "aralık")
 
 
 def turkish_casefold(text: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from kentrag.core.language import ENGLISH_MONTHS
+
 # A sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace, or at a line break.
 _BOUNDARY = re.compile(r"[.!?…][\"'”’»)\]]*(\s+)|(\n+)")
 # Words whose trailing dot does not end a sentence (casefolded, without the dot), and single initials.
@@ -18,10 +20,8 @@ ABBREVIATIONS = frozenset((
 ))
 _LAST_WORD = re.compile(r"(?:(\S+)\s+)?(\S+)\.[\"'”’»)\]]*$")
 # A short number after an English month ends a date ("on July 16."), not an ordinal ("93. İzmir Fuarı").
-MONTHS = frozenset((
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-))
+MONTHS = frozenset((*ENGLISH_MONTHS, "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+                    "dec"))
 MIN_SENTENCE_CHARS = 12
 # A list item's line: a bullet or an item number or letter ("1.", "2)", "3-", "a)") before its text.
 BULLETS = "-*•–"

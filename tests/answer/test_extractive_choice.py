@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from kentrag.answer.extractive import MAX_QUOTES, SELECTOR_QUOTE_MARGIN, choose
@@ -35,14 +33,6 @@ def test_a_lone_lead_is_quoted_alone_and_never_more_than_max_quotes() -> None:
     assert choose([lead, sentence(2, 1.0)], "Where was the summit held?", SELECTOR_QUOTE_MARGIN) == [lead]
     many = [sentence(n, 2.6) for n in (0, 2, 3, 4)]
     assert len(choose(many, "Which cities joined?", SELECTOR_QUOTE_MARGIN)) == MAX_QUOTES
-
-
-def test_when_the_lead_names_the_thing_asked_for_further_quotes_must_name_it_too() -> None:
-    lead, named, unnamed = (replace(sentence(n, 2.6), named=flag) for n, flag in ((2, True), (3, True), (0, False)))
-    assert choose([lead, unnamed, named], "Which cities joined?", SELECTOR_QUOTE_MARGIN) == [lead, named]
-    # A lead that does not name it (or a question that asks for none) leaves the others as they are.
-    plain = replace(lead, named=False)
-    assert choose([plain, unnamed, named], "Which cities joined?", SELECTOR_QUOTE_MARGIN) == [plain, unnamed, named]
 
 
 def test_nothing_ranked_quotes_nothing() -> None:
