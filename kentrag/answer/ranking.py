@@ -6,7 +6,7 @@ e5 cosine (w chosen on XQuAD dev articles, in selector.json); it answers only wh
 calibrated for its language pair, and sentences rank by how far they pass it. Without the selector
 (KENTRAG_SELECTOR=off or no weights) a sentence scores e5 cosine alone and every sentence may answer. Keyword
 overlap with the question is added to both, so no language pair ranks worse than on e5 cosine and keywords
-alone; with the selector, so is naming the thing a "which …" question asks for (kentrag.answer.focus).
+alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kentrag.answer.answer_kinds import asked_kind, holds_kind, names_other_part
-from kentrag.answer.focus import asked_thing, names_thing
 from kentrag.answer.names import asked_names, folded_words, resembles
 from kentrag.answer.quotes import (
     cut_off,
@@ -42,10 +41,6 @@ SELECTOR_READS = 6
 # set, the largest margin that still refuses at most 5 % of the answerable questions (BENCHMARKS.md "The cosine
 # weight: 6, chosen on dev": 0.15 refuses 2 of 55 and 13 of 24 near misses, 0.2 refuses 3 of 55).
 THRESHOLD_MARGIN = 0.15
-# Added to the score of a sentence in the question's language that names the thing a "which …" question asks for
-# (kentrag.answer.focus): the best weight for the answer sentence's rank on XQuAD's even articles (tr→tr top-1
-# 0.805 → 0.825, en→en 0.837 at 0 to 0.8, lower from 1.0; BENCHMARKS.md "The thing asked for").
-FOCUS_WEIGHT = 0.6
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,6 @@ class Sentence:
     overlap: float = 0.0  # share of the question's content words it holds
     probability: float | None = None  # the selector's; None without it
     score: float = 0.0  # ranks it: combined score above its pair's threshold (or e5 cosine) + keyword overlap
-    named: bool = False  # names the thing a "which …" question asks for (kentrag.answer.focus)
     # Answers on its own: reaches its pair's threshold, holds the kind of answer asked for, does not name only the
     # other part of the event asked about, and its document names what the question asks about (always, without
     # the selector).
@@ -131,10 +125,17 @@ def passage_sentences(passage: Passage) -> list[Quotable]:
         else:
             context = text[heading:start] if heading is not None else text[slice(*sentences[n - 1][:2])] if n else ""
             quotable.append(Quotable(start, start, end, spans, context))
-    title = normalised(passage.title)
     return [with_list(text, sentences, q) for q in quotable
             if q.sentence_start not in headings and not cut_off(text, q.sentence_start, q.end)
-            and normalised(text[q.start:q.end]) != title]
+            and not title_line(passage, q.start, q.end)]
+
+
+def title_line(passage: Passage, start: int, end: int) -> bool:
+    """Whether the span is a line of its own that reads as the document's title. A title taken from a plain text's
+    first line may be its first sentence, cut; that sentence shares its line with the rest and stays a candidate."""
+    text = passage.text
+    alone = text[:start].rstrip(" \t")[-1:] in ("", "\n") and text[end:].lstrip(" \t")[:1] in ("", "\n")
+    return alone and normalised(text[start:end]) == normalised(passage.title)
 
 
 def with_list(text: str, sentences: Sequence[tuple[int, int, tuple[int, ...]]], quotable: Quotable) -> Quotable:
@@ -223,8 +224,7 @@ class SentenceRanker:
                 unnamed: frozenset[str] = frozenset()) -> list[Sentence]:
         """The candidates with their scores: e5 cosine + keyword overlap; with the selector, the SELECTOR_READS
         best of them by that score, scored instead by how far their combined score lies above their language
-        pair's threshold, + keyword overlap, + FOCUS_WEIGHT when it names the thing a "which …" question asks
-        for (kentrag.answer.focus). e5 cosines run higher within a language than across, so raw combined
+        pair's threshold, + keyword overlap. e5 cosines run higher within a language than across, so raw combined
         scores would rank a sentence in the question's language above a better one in the other; each pair's
         threshold refuses the same share of answerable dev paragraphs, which makes the distances comparable. A
         sentence passes when it lies far enough above, holds the kind of answer asked for (a date, a count, a sum),
@@ -237,16 +237,13 @@ class SentenceRanker:
         read = [Candidate(shown(c.text), shown(c.passage.title), shown(c.context)) for c in candidates]
         probabilities = self.selector.probabilities(question, read)
         combined = self.selector.combined(probabilities, np.array([c.cosine for c in candidates]))
-        kind, thing = asked_kind(question), asked_thing(question)
+        kind = asked_kind(question)
         scored = []
         for c, p, s in zip(candidates, probabilities, combined):
             above = float(s) - self.selector.threshold(language, c.passage.language)
-            quote = c.quote  # shown() once for all checks
+            quote = c.quote  # shown() once for both checks
             as_asked = (holds_kind(kind, quote) and not names_other_part(question, quote)
                         and c.passage.doc_id not in unnamed)
-            # A noun is matched by its spelling: only within the question's language.
-            named = thing is not None and c.passage.language == language and names_thing(thing, quote)
-            score = above + OVERLAP_WEIGHT * c.overlap + FOCUS_WEIGHT * named
-            scored.append(replace(c, probability=float(p), score=score, named=named,
+            scored.append(replace(c, probability=float(p), score=above + OVERLAP_WEIGHT * c.overlap,
                                   passes=above >= THRESHOLD_MARGIN and as_asked))
         return scored

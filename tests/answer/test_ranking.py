@@ -56,6 +56,11 @@ def test_the_documents_title_line_is_no_candidate() -> None:
     assert TITLE not in quoted and "Two city representatives joined the event." in quoted
     # The rule is the title's, not the line's: under another title the line is a candidate.
     assert TITLE in [shown(ARTICLE[q.start:q.end]) for q in passage_sentences(passage(ARTICLE))]
+    # A plain text's title is its first line, cut: a first sentence that shares its line stays a candidate.
+    paragraph = "In 1900, Tesla was granted patents. Marconi made his first transatlantic transmission in 1901."
+    untitled_text = Passage("x#0", "x.txt", "In 1900, Tesla was granted patents.", "x.txt", "en", paragraph, 0,
+                            len(paragraph))
+    assert [q.start for q in passage_sentences(untitled_text)] == [0, paragraph.index("Marconi")]
 
 
 def test_passages_are_ordered_by_their_best_sentence() -> None:
