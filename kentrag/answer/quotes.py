@@ -114,6 +114,13 @@ def cut_off(text: str, start: int, end: int) -> bool:
     return ends_with_abbreviation(text[:end]) or introduces_list(text[:end]) or heading
 
 
+def title_line(text: str, start: int, end: int, title: str) -> bool:
+    """Whether the span is a line of its own that reads as the document's title. A title taken from a plain text's
+    first line may be its first sentence, cut; that sentence shares its line with the rest and stays a candidate."""
+    alone = text[:start].rstrip(" \t")[-1:] in ("", "\n") and text[end:].lstrip(" \t")[:1] in ("", "\n")
+    return alone and normalised(text[start:end]) == normalised(title)
+
+
 def distinct(texts: Sequence[str]) -> list[int]:
     """The positions of the texts to keep, in order: a text seen before (same normalised words) and a fragment
     of another text (its words inside the other's) are left out."""

@@ -23,8 +23,8 @@ from kentrag.answer.quotes import (
     depends_on_heading,
     distinct,
     heading_start,
-    normalised,
     shown,
+    title_line,
     whole_sentences,
 )
 from kentrag.answer.selector import AnswerSelector, Candidate
@@ -127,15 +127,8 @@ def passage_sentences(passage: Passage) -> list[Quotable]:
             quotable.append(Quotable(start, start, end, spans, context))
     return [with_list(text, sentences, q) for q in quotable
             if q.sentence_start not in headings and not cut_off(text, q.sentence_start, q.end)
-            and not title_line(passage, q.start, q.end)]
+            and not title_line(text, q.start, q.end, passage.title)]
 
-
-def title_line(passage: Passage, start: int, end: int) -> bool:
-    """Whether the span is a line of its own that reads as the document's title. A title taken from a plain text's
-    first line may be its first sentence, cut; that sentence shares its line with the rest and stays a candidate."""
-    text = passage.text
-    alone = text[:start].rstrip(" \t")[-1:] in ("", "\n") and text[end:].lstrip(" \t")[:1] in ("", "\n")
-    return alone and normalised(text[start:end]) == normalised(passage.title)
 
 
 def with_list(text: str, sentences: Sequence[tuple[int, int, tuple[int, ...]]], quotable: Quotable) -> Quotable:
