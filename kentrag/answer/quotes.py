@@ -79,7 +79,8 @@ def depends_on_heading(heading: str, sentence: str) -> bool:
 def whole_sentences(text: str) -> list[tuple[int, int, tuple[int, ...]]]:
     """(start, end, positions among `sentence_spans(text)`) of the sentences of a text, a sentence wrapped over
     single line breaks (a PDF's or a scan's lines) joined back: a line that does not end a sentence and runs on
-    into the next ("… için 48 adet" / "elektrikli otobüs satın aldı.")."""
+    into the next ("… için 48 adet" / "elektrikli otobüs satın aldı."); and a parenthesis after a sentence's end on
+    its line, which belongs to it ("… social media accounts for the Network. (IG, FB, YT, LinkedIn, Twitter)")."""
     spans = sentence_spans(text)
     groups: list[list[int]] = []
     for i, (start, end) in enumerate(spans):
@@ -87,12 +88,19 @@ def whole_sentences(text: str) -> list[tuple[int, int, tuple[int, ...]]]:
             last_start, last_end = spans[groups[-1][-1]]
             gap, line = text[last_end:start], text[last_start:last_end]
             wrapped = gap.count("\n") == 1 and not gap.strip() and not text[start:end].startswith("#")
-            if wrapped and line[-1:] not in _SENTENCE_END and _runs_on(line, text[start:end]):
+            if (wrapped and line[-1:] not in _SENTENCE_END and _runs_on(line, text[start:end])
+                    or "\n" not in gap and _parenthesis(text[start:end])):
                 groups[-1].append(i)
                 continue
         groups.append([i])
     return [(spans[g[0]][0], spans[g[-1]][1], tuple(g)) for g in groups]
 
+
+def _parenthesis(sentence: str) -> bool:
+    """A span that is only a parenthesis with no sentence end of its own inside: "(IG, FB, YT, LinkedIn, Twitter)",
+    not "(Mitchell Tower, for example, is modeled after Oxford's Magdalen Tower.)"."""
+    sentence = sentence.strip()
+    return sentence.startswith("(") and sentence.endswith(")") and sentence[-2:-1] not in _SENTENCE_END
 
 def _heading_like(line: str) -> bool:
     """A short line that does not end a sentence: a heading, or a clause broken off over a line break; not a

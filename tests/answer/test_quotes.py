@@ -212,3 +212,16 @@ def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
     ]
     assert [spans for _, _, spans in whole_sentences(text)] == [(0,), (1, 2), (3, 4), (5,), (6,)]
     assert len(whole_sentences(B40)) == 3  # a heading above a blank line is not wrapped into its sentence
+
+
+def test_a_parenthesis_after_a_sentence_belongs_to_it() -> None:
+    text = ("- The importance of digital presence has been mentioned as in social media accounts for the Network. "
+            "(IG, FB, YT, LinkedIn, Twitter)\n(Not this one: a line of its own)\nThe tower stands. (Mitchell Tower, "
+            "for example, is modeled after it.)")
+    assert [shown(text[start:end]) for start, end, _ in whole_sentences(text)] == [
+        "The importance of digital presence has been mentioned as in social media accounts for the Network. "
+        "(IG, FB, YT, LinkedIn, Twitter)",
+        "(Not this one: a line of its own)",
+        "The tower stands.",
+        "(Mitchell Tower, for example, is modeled after it.)",  # a sentence of its own, in brackets
+    ]
