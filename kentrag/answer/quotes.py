@@ -102,6 +102,7 @@ def _parenthesis(sentence: str) -> bool:
     sentence = sentence.strip()
     return sentence.startswith("(") and sentence.endswith(")") and sentence[-2:-1] not in _SENTENCE_END
 
+
 def _heading_like(line: str) -> bool:
     """A short line that does not end a sentence: a heading, or a clause broken off over a line break; not a
     label and its value ("Kaynak: (BYZHA) Beyaz Haber Ajansı"), which says something whole."""

@@ -130,7 +130,6 @@ def passage_sentences(passage: Passage) -> list[Quotable]:
             and not title_line(text, q.start, q.end, passage.title)]
 
 
-
 def with_list(text: str, sentences: Sequence[tuple[int, int, tuple[int, ...]]], quotable: Quotable) -> Quotable:
     """A sentence that introduces a list with a colon, quoted with the list's items (core.sentences.list_end): alone it
     says only that there is a list ("… four pillars of creating a super app which are as follows:")."""
